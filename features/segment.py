@@ -1,0 +1,93 @@
+"""Paragraph segmentation that keeps character offsets.
+
+A paragraph is a non-blank line of the article text. Lines end at ``\\n``; a ``\\r`` before it
+belongs to the separator, so ``\\r\\n`` text works too. Every paragraph carries its ``start`` and
+``end`` offsets into the original string, which is what lets the cleaner rebuild the article from
+the kept paragraphs without altering a byte of them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+# A run of characters with no "\n" and at least one non-whitespace character.
+_LINE = re.compile(r"[^\n]+")
+
+
+class Span(NamedTuple):
+    """One paragraph: its offsets into the article and its text (``text == article[start:end]``)."""
+
+    start: int
+    end: int
+    text: str
+
+
+def split_paragraphs(text: str) -> list[Span]:
+    """Split ``text`` into paragraphs: its non-blank lines, without the line separators.
+
+    The span of a paragraph excludes its line terminator (``\\n`` or ``\\r\\n``) but keeps any
+    other leading or trailing whitespace, so ``text[span.start:span.end] == span.text`` always.
+
+    Examples
+    --------
+    >>> [s.text for s in split_paragraphs("Title\\r\\n\\nBody one.\\n  \\nBody two.")]
+    ['Title', 'Body one.', 'Body two.']
+    """
+    spans: list[Span] = []
+    for match in _LINE.finditer(text):
+        start, end = match.span()
+        if end > start and text[end - 1] == "\r":
+            end -= 1  # "\r\n" line endings: the "\r" is part of the separator
+        if text[start:end].strip():
+            spans.append(Span(start, end, text[start:end]))
+    return spans
+
+
+def join_kept(text: str, spans: list[Span], keep: list[bool]) -> str:
+    """Rebuild ``text`` with only the kept paragraphs.
+
+    Kept paragraphs are copied byte for byte, in order. Each kept paragraph is followed by the
+    separator that followed it in the input (up to the next paragraph), so line endings and blank
+    lines between kept paragraphs are preserved; the text before the first paragraph is kept, and
+    the separator after the last kept paragraph is dropped unless that paragraph was the last one.
+
+    Examples
+    --------
+    >>> t = "Story.\\nSign up now!\\nMore story.\\n"
+    >>> join_kept(t, split_paragraphs(t), [True, False, True])
+    'Story.\\nMore story.\\n'
+    """
+    if len(spans) != len(keep):
+        raise ValueError(f"{len(spans)} paragraphs but {len(keep)} keep flags")
+    if not spans:
+        return text
+    parts: list[str] = [text[: spans[0].start]]
+    kept_any = False
+    last_kept = -1
+    for i, (span, k) in enumerate(zip(spans, keep)):
+        if not k:
+            continue
+        following = spans[i + 1].start if i + 1 < len(spans) else len(text)
+        parts.append(text[span.start : following])
+        kept_any = True
+        last_kept = i
+    if not kept_any:
+        return ""
+    out = "".join(parts)
+    if last_kept != len(spans) - 1:
+        # The separator after the last kept paragraph led to dropped text: trim it to one line end.
+        tail_start = spans[last_kept].end
+        next_start = spans[last_kept + 1].start
+        sep = text[tail_start:next_start]
+        out = out[: len(out) - len(sep)] + _single_line_end(sep)
+    return out
+
+
+def _single_line_end(separator: str) -> str:
+    """The first line terminator of ``separator`` (``\\r\\n`` or ``\\n``), or ``""``."""
+    m = re.search(r"\r?\n", separator)
+    return m.group(0) if m else ""
+
+
+__all__ = ["Span", "join_kept", "split_paragraphs"]

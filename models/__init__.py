@@ -1,0 +1,167 @@
+"""Model artefacts: export, integrity-checked loading, and the shipped default model.
+
+An exported model is a folder with two files:
+
+``model.joblib``
+    The fitted :class:`~newsclean.classifier.ParagraphClassifier` (joblib pickle).
+``model_card.json``
+    What the model is: version, creation time, training-data fingerprint, MLflow run id,
+    decision threshold, test metrics, library versions, and the SHA-256 of ``model.joblib``.
+
+Unpickling runs code, so :func:`load_artifact` checks the SHA-256 against the card *before*
+unpickling and refuses a mismatch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import tempfile
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+ARTIFACT_NAME = "model.joblib"
+CARD_NAME = "model_card.json"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
+_HASH_CHUNK = 1 << 20
+
+
+class ModelIntegrityError(RuntimeError):
+    """The model file does not match the SHA-256 recorded in its card."""
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(_HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries a pickled model depends on."""
+    import numpy
+    import pandas
+    import scipy
+    import sklearn
+
+    from newsclean import __version__
+
+    return {
+        "newsclean": __version__,
+        "python": platform.python_version(),
+        "scikit-learn": sklearn.__version__,
+        "numpy": numpy.__version__,
+        "scipy": scipy.__version__,
+        "pandas": pandas.__version__,
+        "joblib": joblib.__version__,
+    }
+
+
+def _atomic_write_bytes(path: Path, write) -> None:
+    """Write through a temporary file in the same folder, then rename over ``path``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -> Path:
+    """Write ``model`` and its card to ``directory`` (created if needed); return the card path.
+
+    ``card_fields`` are merged into the card (for example ``threshold``, ``metrics``,
+    ``data_fingerprint``, ``mlflow_run_id``). ``threshold`` defaults to ``model.threshold``.
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    artifact = out / ARTIFACT_NAME
+    _atomic_write_bytes(artifact, lambda fh: joblib.dump(model, fh, compress=3))
+    card = {
+        "format": 1,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "artifact": ARTIFACT_NAME,
+        "sha256": sha256_file(artifact),
+        "threshold": float(getattr(model, "threshold", 0.5)),
+        "params": {k: v for k, v in model.get_params().items() if _jsonable(v)},
+        "libraries": library_versions(),
+        **card_fields,
+    }
+    payload = json.dumps(card, indent=2, sort_keys=True, default=str).encode()
+    card_path = out / CARD_NAME
+    _atomic_write_bytes(card_path, lambda fh: fh.write(payload))
+    return card_path
+
+
+def _jsonable(value: Any) -> bool:
+    return isinstance(value, (str, int, float, bool)) or value is None
+
+
+def read_card(directory: str | os.PathLike) -> dict[str, Any]:
+    """The model card of an exported model folder."""
+    path = Path(directory) / CARD_NAME
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"no model card at {path}: a newsclean model folder holds {ARTIFACT_NAME} and "
+            f"{CARD_NAME} (written by `newsclean train --export DIR`)"
+        ) from None
+
+
+def load_artifact(directory: str | os.PathLike) -> tuple[Any, dict[str, Any]]:
+    """Load an exported model after checking its SHA-256; return ``(model, card)``.
+
+    Raises
+    ------
+    ModelIntegrityError
+        If the artifact's SHA-256 differs from the card's; nothing is unpickled then.
+    """
+    directory = Path(directory)
+    if directory.is_file():  # accept the path of the .joblib itself
+        directory = directory.parent
+    card = read_card(directory)
+    artifact = directory / card.get("artifact", ARTIFACT_NAME)
+    if not artifact.is_file():
+        raise FileNotFoundError(f"model card {directory / CARD_NAME} names {artifact}, "
+                                "which does not exist")
+    actual = sha256_file(artifact)
+    if actual != card.get("sha256"):
+        raise ModelIntegrityError(
+            f"refusing to load {artifact}: its SHA-256 is {actual}, but {CARD_NAME} records "
+            f"{card.get('sha256')}. The file was changed or corrupted after export; re-export "
+            "it with `newsclean train --export`, or reinstall newsclean for the shipped model."
+        )
+    trained_with = card.get("libraries", {}).get("scikit-learn")
+    import sklearn
+
+    if trained_with and trained_with != sklearn.__version__:
+        warnings.warn(
+            f"model {artifact} was trained with scikit-learn {trained_with}, this is "
+            f"{sklearn.__version__}; predictions may differ. Retrain or pin scikit-learn.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return joblib.load(artifact), card
+
+
+__all__ = [
+    "ARTIFACT_NAME",
+    "CARD_NAME",
+    "DEFAULT_MODEL_DIR",
+    "ModelIntegrityError",
+    "export_model",
+    "load_artifact",
+    "read_card",
+    "sha256_file",
+]
