@@ -26,10 +26,9 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from newsclean.features.table import article_bounds, check_table
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer
-
-from newsclean.features.table import article_bounds, check_table
 
 #: Characters of a paragraph that featurisers read; longer paragraphs are judged by this prefix
 #: (and their length), which bounds the cost of pathological input.
@@ -61,21 +60,115 @@ _SECOND_PERSON = frozenset(
 )
 # Verbs that open calls to action on news sites ("Subscribe now", "Give now", "Read more").
 _IMPERATIVES = frozenset(
-    """subscribe sign join donate support follow download click tap read get give share register
-    log login become watch listen learn see continue explore contribute help discover try upgrade
-    unlock shop buy install enable accept manage send email contact visit jetzt abonnieren
-    unterstützen""".split()
+    [
+        "subscribe",
+        "sign",
+        "join",
+        "donate",
+        "support",
+        "follow",
+        "download",
+        "click",
+        "tap",
+        "read",
+        "get",
+        "give",
+        "share",
+        "register",
+        "log",
+        "login",
+        "become",
+        "watch",
+        "listen",
+        "learn",
+        "see",
+        "continue",
+        "explore",
+        "contribute",
+        "help",
+        "discover",
+        "try",
+        "upgrade",
+        "unlock",
+        "shop",
+        "buy",
+        "install",
+        "enable",
+        "accept",
+        "manage",
+        "send",
+        "email",
+        "contact",
+        "visit",
+        "jetzt",
+        "abonnieren",
+        "unterstützen",
+    ]
 )
 # Words of the publisher's business: membership, money, newsletters, apps, legal lines.
 _PUBLISHER_WORDS = frozenset(
-    """newsletter newsletters subscribe subscription subscriber subscribers donate donation
-    donations contribution contributions membership member members journalism newsroom inbox
-    app podcast follow share cookie cookies privacy terms policy advertisement advertising ad ads
-    copyright rights reserved sponsored affiliate commission login account premium paywall
-    unlimited access support independent reporting readers""".split()
+    [
+        "newsletter",
+        "newsletters",
+        "subscribe",
+        "subscription",
+        "subscriber",
+        "subscribers",
+        "donate",
+        "donation",
+        "donations",
+        "contribution",
+        "contributions",
+        "membership",
+        "member",
+        "members",
+        "journalism",
+        "newsroom",
+        "inbox",
+        "app",
+        "podcast",
+        "follow",
+        "share",
+        "cookie",
+        "cookies",
+        "privacy",
+        "terms",
+        "policy",
+        "advertisement",
+        "advertising",
+        "ad",
+        "ads",
+        "copyright",
+        "rights",
+        "reserved",
+        "sponsored",
+        "affiliate",
+        "commission",
+        "login",
+        "account",
+        "premium",
+        "paywall",
+        "unlimited",
+        "access",
+        "support",
+        "independent",
+        "reporting",
+        "readers",
+    ]
 )
 _FREQUENCY_WORDS = frozenset(
-    "monthly yearly annually annual weekly daily one-time once month year".split()
+    [
+        "monthly",
+        "yearly",
+        "annually",
+        "annual",
+        "weekly",
+        "daily",
+        "one-time",
+        "once",
+        "month",
+        "year",
+    ]
 )
 
 
@@ -101,7 +194,7 @@ class _StatelessTransformer(TransformerMixin, BaseEstimator):
         check_table(X)
         return self
 
-    def __sklearn_tags__(self):  # noqa: D105
+    def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.requires_fit = False
         tags.input_tags.two_d_array = False
@@ -196,8 +289,10 @@ class HashedText(_StatelessTransformer):
         """Validate parameters; see :class:`_StatelessTransformer`."""
         super().fit(X, y)
         if self.analyzer not in ("word", "char_wb"):
-            raise ValueError(f"HashedText: parameter 'analyzer' must be 'word' or 'char_wb', "
-                             f"got {self.analyzer!r}")
+            raise ValueError(
+                f"HashedText: parameter 'analyzer' must be 'word' or 'char_wb', "
+                f"got {self.analyzer!r}"
+            )
         if self.ngram_max < self.ngram_min:
             raise ValueError("HashedText: parameter 'ngram_max' must be >= 'ngram_min'")
         return self
@@ -224,9 +319,24 @@ class HashedText(_StatelessTransformer):
 
 
 SHAPE_NAMES = [
-    "log_chars", "log_words", "upper_share", "digit_share", "letter_share", "starts_upper",
-    "ends_terminal", "ends_colon", "has_url", "has_email", "has_handle", "money", "separators",
-    "title_case_share", "all_caps", "sentences", "is_short", "is_long",
+    "log_chars",
+    "log_words",
+    "upper_share",
+    "digit_share",
+    "letter_share",
+    "starts_upper",
+    "ends_terminal",
+    "ends_colon",
+    "has_url",
+    "has_email",
+    "has_handle",
+    "money",
+    "separators",
+    "title_case_share",
+    "all_caps",
+    "sentences",
+    "is_short",
+    "is_long",
 ]
 
 
@@ -273,8 +383,9 @@ def neighbour_offsets(window: int) -> list[int]:
     return [*range(-window, 0), *range(1, window + 1)]
 
 
-def shift_within_articles(values: np.ndarray, X: pd.DataFrame, offset: int,
-                          fill: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def shift_within_articles(
+    values: np.ndarray, X: pd.DataFrame, offset: int, fill: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """``values`` of the paragraph ``offset`` rows away in the same article, and a present mask."""
     n = len(values)
     starts, ends = article_bounds(X)
@@ -334,8 +445,13 @@ class ShapeFeatures(_StatelessTransformer):
 
 
 VOICE_NAMES = [
-    "first_plural", "second_person", "imperative_start", "publisher_words", "frequency_words",
-    "exclamation", "question",
+    "first_plural",
+    "second_person",
+    "imperative_start",
+    "publisher_words",
+    "frequency_words",
+    "exclamation",
+    "question",
 ]
 
 
@@ -392,9 +508,18 @@ class VoiceFeatures(_StatelessTransformer):
 
 
 PLACE_NAMES = [
-    "log_position", "log_from_end", "relative_position", "log_n_paragraphs", "is_first",
-    "is_last", "log_short_run", "chars_before_share", "chars_after_share", "after_last_long",
-    "before_first_long", "no_long_in_article",
+    "log_position",
+    "log_from_end",
+    "relative_position",
+    "log_n_paragraphs",
+    "is_first",
+    "is_last",
+    "log_short_run",
+    "chars_before_share",
+    "chars_after_share",
+    "after_last_long",
+    "before_first_long",
+    "no_long_in_article",
 ]
 
 
@@ -423,8 +548,12 @@ class PlaceFeatures(_StatelessTransformer):
         "long_paragraph_words": (Integral, 1, None),
     }
 
-    def __init__(self, *, short_line_words: int = SHORT_LINE_WORDS,
-                 long_paragraph_words: int = LONG_PARAGRAPH_WORDS):
+    def __init__(
+        self,
+        *,
+        short_line_words: int = SHORT_LINE_WORDS,
+        long_paragraph_words: int = LONG_PARAGRAPH_WORDS,
+    ):
         self.short_line_words = short_line_words
         self.long_paragraph_words = long_paragraph_words
 
@@ -456,20 +585,22 @@ class PlaceFeatures(_StatelessTransformer):
 
         first_long, last_long = _first_last_true(long_, starts, ends)
         has_long = first_long >= 0
-        out = np.column_stack([
-            np.log1p(position),
-            np.log1p(from_end),
-            position / np.maximum(n_par - 1, 1),
-            np.log1p(n_par),
-            position == 0,
-            from_end == 0,
-            np.log1p(np.where(short, run, 0)),
-            before / safe_total,
-            after / safe_total,
-            has_long & (index > last_long),
-            has_long & (index < first_long),
-            ~has_long,
-        ]).astype(np.float64)
+        out = np.column_stack(
+            [
+                np.log1p(position),
+                np.log1p(from_end),
+                position / np.maximum(n_par - 1, 1),
+                np.log1p(n_par),
+                position == 0,
+                from_end == 0,
+                np.log1p(np.where(short, run, 0)),
+                before / safe_total,
+                after / safe_total,
+                has_long & (index > last_long),
+                has_long & (index < first_long),
+                ~has_long,
+            ]
+        ).astype(np.float64)
         return out.reshape(n, len(PLACE_NAMES))
 
     def _names(self) -> list[str]:
@@ -488,8 +619,9 @@ def _run_lengths(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return sizes[run_id]
 
 
-def _first_last_true(flags: np.ndarray, starts: np.ndarray,
-                     ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _first_last_true(
+    flags: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Row index of the first and last ``True`` flag of each row's article (-1 if none)."""
     n = len(flags)
     first = np.full(n, -1, dtype=np.int64)
@@ -512,7 +644,14 @@ def _first_last_true(flags: np.ndarray, starts: np.ndarray,
 
 
 __all__ = [
-    "LONG_PARAGRAPH_WORDS", "MAX_CHARS_DEFAULT", "N_FEATURES_DEFAULT", "SHORT_LINE_WORDS",
-    "HashedText", "PlaceFeatures", "ShapeFeatures", "VoiceFeatures", "shape_matrix",
+    "LONG_PARAGRAPH_WORDS",
+    "MAX_CHARS_DEFAULT",
+    "N_FEATURES_DEFAULT",
+    "SHORT_LINE_WORDS",
+    "HashedText",
+    "PlaceFeatures",
+    "ShapeFeatures",
+    "VoiceFeatures",
+    "shape_matrix",
     "shift_within_articles",
 ]

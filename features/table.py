@@ -19,7 +19,6 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-
 from newsclean.features.segment import Span, split_paragraphs
 
 TABLE_COLUMNS = ("article_id", "position", "text")
@@ -48,8 +47,11 @@ def paragraph_table(articles: Iterable[str], article_ids: Sequence | None = None
 def table_from_spans(spans: list[Span], article_id: object = 0) -> pd.DataFrame:
     """A paragraph table for one article already split into ``spans``."""
     return pd.DataFrame(
-        {"article_id": [article_id] * len(spans), "position": range(len(spans)),
-         "text": [s.text for s in spans]}
+        {
+            "article_id": [article_id] * len(spans),
+            "position": range(len(spans)),
+            "text": [s.text for s in spans],
+        }
     )
 
 

@@ -71,6 +71,7 @@ def _atomic_write_bytes(path: Path, write) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a model file is meant to be shared
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -133,8 +134,9 @@ def load_artifact(directory: str | os.PathLike) -> tuple[Any, dict[str, Any]]:
     card = read_card(directory)
     artifact = directory / card.get("artifact", ARTIFACT_NAME)
     if not artifact.is_file():
-        raise FileNotFoundError(f"model card {directory / CARD_NAME} names {artifact}, "
-                                "which does not exist")
+        raise FileNotFoundError(
+            f"model card {directory / CARD_NAME} names {artifact}, which does not exist"
+        )
     actual = sha256_file(artifact)
     if actual != card.get("sha256"):
         raise ModelIntegrityError(

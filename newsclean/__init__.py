@@ -7,8 +7,8 @@
 
 __version__ = "0.1.0"
 
-from newsclean.classifier import ParagraphClassifier  # noqa: E402
-from newsclean.predict import (  # noqa: E402
+from newsclean.classifier import ParagraphClassifier
+from newsclean.predict import (
     CleanResult,
     Paragraph,
     classify,

@@ -137,24 +137,46 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     # -- construction -------------------------------------------------------------------------
     def _make_features(self) -> FeatureUnion:
         parts = [
-            ("words", HashedText(analyzer="word", ngram_min=1, ngram_max=2,
-                                 n_features=self.n_features, max_chars=self.max_chars)),
+            (
+                "words",
+                HashedText(
+                    analyzer="word",
+                    ngram_min=1,
+                    ngram_max=2,
+                    n_features=self.n_features,
+                    max_chars=self.max_chars,
+                ),
+            ),
         ]
         if self.char_ngrams:
-            parts.append(("chars", HashedText(analyzer="char_wb", ngram_min=3, ngram_max=5,
-                                              n_features=self.n_features,
-                                              max_chars=self.max_chars)))
+            parts.append(
+                (
+                    "chars",
+                    HashedText(
+                        analyzer="char_wb",
+                        ngram_min=3,
+                        ngram_max=5,
+                        n_features=self.n_features,
+                        max_chars=self.max_chars,
+                    ),
+                )
+            )
         parts += [
-            ("shape", make_pipeline(ShapeFeatures(window=self.window, max_chars=self.max_chars),
-                                    StandardScaler())),
+            (
+                "shape",
+                make_pipeline(
+                    ShapeFeatures(window=self.window, max_chars=self.max_chars), StandardScaler()
+                ),
+            ),
             ("voice", make_pipeline(VoiceFeatures(max_chars=self.max_chars), StandardScaler())),
             ("place", make_pipeline(PlaceFeatures(), StandardScaler())),
         ]
         return FeatureUnion(parts)
 
     def _make_first_pass(self) -> SGDClassifier:
-        return SGDClassifier(loss="log_loss", alpha=self.alpha, max_iter=30, tol=1e-4,
-                             random_state=self.random_state)
+        return SGDClassifier(
+            loss="log_loss", alpha=self.alpha, max_iter=30, tol=1e-4, random_state=self.random_state
+        )
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(self, X: pd.DataFrame, y, sample_weight=None, groups=None) -> ParagraphClassifier:

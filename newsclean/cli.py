@@ -30,18 +30,33 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
     )
     parser.add_argument(
-        "--version", action="version",
+        "--version",
+        action="version",
         version=f"newsclean {__version__} (Python {platform.python_version()})",
     )
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="more log output on stderr (-v info, -vv debug)")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more log output on stderr (-v info, -vv debug)",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    batch.add_arguments(commands.add_parser(
-        "clean", help="clean article dumps (JSONL, Parquet, CSV)", epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter))
-    train_cli.add_arguments(commands.add_parser(
-        "train", help="train, evaluate, log to MLflow, register and export a model",
-        epilog=EPILOG))
+    batch.add_arguments(
+        commands.add_parser(
+            "clean",
+            help="clean article dumps (JSONL, Parquet, CSV)",
+            epilog=EPILOG,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    )
+    train_cli.add_arguments(
+        commands.add_parser(
+            "train",
+            help="train, evaluate, log to MLflow, register and export a model",
+            epilog=EPILOG,
+        )
+    )
     return parser
 
 
@@ -56,8 +71,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def run(args: argparse.Namespace) -> int:
     """Run the parsed command; return its exit code."""
     level = [logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)]
-    logging.basicConfig(level=level, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     return args.handler(args)
 
 

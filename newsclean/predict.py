@@ -24,8 +24,9 @@ from newsclean.features.table import TABLE_COLUMNS
 from newsclean.models import DEFAULT_MODEL_DIR, load_artifact
 
 #: Two or more of these tags mean the caller passed HTML, not extracted text.
-_HTML_TAG = re.compile(r"<(?:p|div|br|span|a|html|body|head|script|li|ul|h[1-6])\b[^>]*>",
-                       re.IGNORECASE)
+_HTML_TAG = re.compile(
+    r"<(?:p|div|br|span|a|html|body|head|script|li|ul|h[1-6])\b[^>]*>", re.IGNORECASE
+)
 _HTML_TAGS_TO_WARN = 2
 _HTML_SNIFF_CHARS = 20_000
 _MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
@@ -107,9 +108,7 @@ def _download_mlflow_model(uri: str) -> Path:
     try:
         import mlflow
     except ImportError:  # pragma: no cover - depends on the installed extras
-        raise ImportError(
-            f"loading {uri!r} needs MLflow: pip install 'newsclean[train]'"
-        ) from None
+        raise ImportError(f"loading {uri!r} needs MLflow: pip install 'newsclean[train]'") from None
     local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
     cards = sorted(local.rglob("model_card.json"))
     if not cards:
@@ -127,8 +126,9 @@ def _check_text(text: object, where: str = "text") -> str:
     if isinstance(text, str):
         return text
     if isinstance(text, (bytes, bytearray)):
-        raise TypeError(f"{where} must be str, got bytes: decode it first, e.g. "
-                        "text.decode('utf-8')")
+        raise TypeError(
+            f"{where} must be str, got bytes: decode it first, e.g. text.decode('utf-8')"
+        )
     raise TypeError(f"{where} must be str, got {type(text).__name__}")
 
 
@@ -190,23 +190,40 @@ def clean_texts(
         row += len(spans)
         keep = [s < cut for s in scores]
         removed = [sp for sp, k in zip(spans, keep) if not k]
-        annotated = [
-            Paragraph(i, sp.text, sp.start, sp.end, float(s), float(r),
-                      EDITORIAL if k else BOILERPLATE)
-            for i, (sp, s, r, k) in enumerate(zip(spans, scores, raws, keep))
-        ] if annotate else []
-        results.append(CleanResult(
-            text=join_kept(text, spans, keep) if removed else text,
-            n_paragraphs=len(spans),
-            n_removed=len(removed),
-            chars_removed=sum(sp.end - sp.start for sp in removed),
-            paragraphs=annotated,
-        ))
+        annotated = (
+            [
+                Paragraph(
+                    i,
+                    sp.text,
+                    sp.start,
+                    sp.end,
+                    float(s),
+                    float(r),
+                    EDITORIAL if k else BOILERPLATE,
+                )
+                for i, (sp, s, r, k) in enumerate(zip(spans, scores, raws, keep))
+            ]
+            if annotate
+            else []
+        )
+        results.append(
+            CleanResult(
+                text=join_kept(text, spans, keep) if removed else text,
+                n_paragraphs=len(spans),
+                n_removed=len(removed),
+                chars_removed=sum(sp.end - sp.start for sp in removed),
+                paragraphs=annotated,
+            )
+        )
     return results
 
 
-def classify(text: str, *, model: ParagraphClassifier | str | os.PathLike | None = None,
-             threshold: float | None = None) -> list[Paragraph]:
+def classify(
+    text: str,
+    *,
+    model: ParagraphClassifier | str | os.PathLike | None = None,
+    threshold: float | None = None,
+) -> list[Paragraph]:
     """Label every paragraph of one article.
 
     Returns
@@ -219,12 +236,17 @@ def classify(text: str, *, model: ParagraphClassifier | str | os.PathLike | None
     >>> [p.text for p in classify("Headline\\n\\nFirst paragraph.")]
     ['Headline', 'First paragraph.']
     """
-    return clean_texts([_check_text(text)], model=model, threshold=threshold,
-                       annotate=True)[0].paragraphs
+    return clean_texts([_check_text(text)], model=model, threshold=threshold, annotate=True)[
+        0
+    ].paragraphs
 
 
-def clean(text: str, *, threshold: float | None = None,
-          model: ParagraphClassifier | str | os.PathLike | None = None) -> str:
+def clean(
+    text: str,
+    *,
+    threshold: float | None = None,
+    model: ParagraphClassifier | str | os.PathLike | None = None,
+) -> str:
     """Return ``text`` without its boilerplate paragraphs.
 
     Kept paragraphs are byte-identical and in order, with the line separators that followed
@@ -266,12 +288,20 @@ def clean_frame(
     out[column] = [r.text for r in results]
     if annotate:
         out[f"{column}_paragraphs"] = [
-            [{"index": p.index, "start": p.start, "end": p.end, "score": p.score,
-              "score_raw": p.score_raw, "label": p.label} for p in r.paragraphs]
+            [
+                {
+                    "index": p.index,
+                    "start": p.start,
+                    "end": p.end,
+                    "score": p.score,
+                    "score_raw": p.score_raw,
+                    "label": p.label,
+                }
+                for p in r.paragraphs
+            ]
             for r in results
         ]
     return out
-
 
 
 __all__ = [

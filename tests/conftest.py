@@ -6,13 +6,14 @@ import os
 from pathlib import Path
 
 import pytest
+from newsclean.models import export_model
 
 from newsclean.classifier import ParagraphClassifier
-from newsclean.models import export_model
 from tests.corpus import make_corpus
 
-SHARED_DATA = Path(os.environ.get("NEWSCLEAN_DATA", Path(__file__).parents[1] / ".." / "shared"
-                                  / "data")).resolve()
+SHARED_DATA = Path(
+    os.environ.get("NEWSCLEAN_DATA", Path(__file__).parents[1] / ".." / "shared" / "data")
+).resolve()
 
 
 @pytest.fixture(scope="session")
@@ -20,8 +21,7 @@ def tiny_model() -> ParagraphClassifier:
     """A small model that separates the hand-written corpus (not the shipped model)."""
     corpus = make_corpus()
     model = ParagraphClassifier(n_features=2**12, cv=2, random_state=0)
-    model.fit(corpus[["article_id", "position", "text"]], corpus["label"],
-              groups=corpus["domain"])
+    model.fit(corpus[["article_id", "position", "text"]], corpus["label"], groups=corpus["domain"])
     return model
 
 

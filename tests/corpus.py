@@ -18,7 +18,7 @@ STORY_SENTENCES = [
     "Researchers at the university published the results of a ten-year study of river otters.",
     "The team counted otter families along forty kilometres of the northern riverbank.",
     "Numbers rose steadily after a ban on industrial discharge came into force in 2015.",
-    "\"We did not expect the recovery to be this fast,\" said the study's lead author.",
+    '"We did not expect the recovery to be this fast," said the study\'s lead author.',
     "The findings were welcomed by conservation groups, who had campaigned for the ban.",
     "Farmers in the valley have reported an unusually early harvest after a warm spring.",
     "Wheat prices fell by three percent on the regional exchange on Friday.",
@@ -52,8 +52,9 @@ BOILERPLATE_LINES = [
 ]
 
 
-def make_article(rng: random.Random, *, n_story: int = 6, with_boilerplate: bool = True
-                 ) -> tuple[list[str], list[str]]:
+def make_article(
+    rng: random.Random, *, n_story: int = 6, with_boilerplate: bool = True
+) -> tuple[list[str], list[str]]:
     """One article as (paragraphs, labels): headline, story, and boilerplate around it."""
     paragraphs = [rng.choice(HEADLINES)]
     labels = ["editorial"]
@@ -78,6 +79,13 @@ def make_corpus(n_articles: int = 60, seed: int = 0):
         paragraphs, labels = make_article(rng)
         domain = f"site{a % 6}.example"
         for pos, (text, label) in enumerate(zip(paragraphs, labels)):
-            rows.append({"article_id": f"a{a}", "position": pos, "text": text,
-                         "label": label, "domain": domain})
+            rows.append(
+                {
+                    "article_id": f"a{a}",
+                    "position": pos,
+                    "text": text,
+                    "label": label,
+                    "domain": domain,
+                }
+            )
     return pd.DataFrame(rows)

@@ -1,0 +1,158 @@
+"""Augmentation with real publisher appeals, implanted where publishers put them.
+
+Appeals, newsletter boxes and follow prompts are rare in the labelled data (about 1 in 40
+boilerplate paragraphs) but are what survives extraction into article dumps. This module takes
+real lines from the shared data and implants them, as blocks, into editorial articles:
+
+- *appeal lines*: ``appeal_candidates.parquet`` (keyword-mined, weakly labelled: in a reading of
+  60, about 50 were genuine appeals or sign-up prompts; the rest are kept as the noise of a
+  real pool);
+- *button lines*: short page-view boilerplate lines (at most 4 words) seen on several domains of
+  the same split ("Subscribe", "Share", "Log in", "Newsletter").
+
+A block is 1-3 appeal lines followed by 0-4 button lines, put after the story's end (half of the
+blocks), after its 3rd-6th paragraph (three in ten), or at the top (two in ten). Lines are drawn
+only from domains of the article's own split, so nothing crosses from test into train.
+Implanted rows get ``dataset="implant"``, so every evaluation reports them separately.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from newsclean.training.data import BOILERPLATE, EDITORIAL, is_shared_data
+from newsclean.training.split import domain_split
+
+#: Share of articles of the train and validation splits that receive a block.
+AUGMENT_RATE = 0.25
+#: Articles need this many editorial paragraphs to receive a block.
+MIN_EDITORIAL_PARAGRAPHS = 3
+BUTTON_MAX_WORDS = 4
+BUTTON_MIN_DOMAINS = 2
+APPEAL_MIN_TOKENS = 3
+APPEAL_MAX_TOKENS = 120
+#: Where a block goes: after the end, inside the story, at the top.
+PLACEMENTS = ("end", "middle", "top")
+PLACEMENT_WEIGHTS = (0.5, 0.3, 0.2)
+IMPLANT = "implant"
+
+
+def load_pools(data_dir: Path, seed: int) -> dict[str, dict[str, list[str]]]:
+    """Appeal and button lines per split: ``{"train": {"appeal": [...], "button": [...]}}``."""
+    appeals = pd.read_parquet(
+        data_dir / "appeal_candidates.parquet", columns=["text", "domain", "n_tokens"]
+    )
+    appeals = appeals[appeals["n_tokens"].between(APPEAL_MIN_TOKENS, APPEAL_MAX_TOKENS)]
+    appeals = appeals.assign(split=domain_split(appeals["domain"].fillna(""), seed=seed))
+
+    page = pd.read_parquet(data_dir / "page.parquet", columns=["domain", "text", "label"])
+    page = page[(page["label"] == BOILERPLATE) & page["domain"].notna()]
+    page = page[page["text"].str.count(" ") < BUTTON_MAX_WORDS]
+    page = page.assign(split=domain_split(page["domain"], seed=seed))
+    spread = page.groupby(["split", "text"])["domain"].nunique()
+    buttons = spread[spread >= BUTTON_MIN_DOMAINS].reset_index()
+    # Digits-only lines ("1", "2") are pagers, not buttons.
+    buttons = buttons[buttons["text"].str.contains(r"[^\W\d_]", regex=True)]
+
+    pools = {}
+    for split in ("train", "validation", "test"):
+        pools[split] = {
+            "appeal": sorted(appeals.loc[appeals["split"] == split, "text"].unique()),
+            "button": sorted(buttons.loc[buttons["split"] == split, "text"].unique()),
+        }
+    return pools
+
+
+def _block(rng: np.random.Generator, pool: dict[str, list[str]]) -> list[str]:
+    appeals = rng.choice(pool["appeal"], size=rng.integers(1, 4), replace=False).tolist()
+    n_buttons = int(rng.integers(0, 5)) if pool["button"] else 0
+    buttons = (
+        rng.choice(pool["button"], size=n_buttons, replace=False).tolist() if n_buttons else []
+    )
+    return appeals + buttons
+
+
+def implant_blocks(
+    table: pd.DataFrame,
+    pool: dict[str, list[str]],
+    rate: float,
+    rng: np.random.Generator,
+    *,
+    suffix: str = "",
+) -> pd.DataFrame:
+    """Insert one appeal block into a ``rate`` share of eligible articles of ``table``.
+
+    With ``suffix``, changed articles get ``article_id + suffix``. Rows of other articles pass
+    unchanged; positions are renumbered in changed articles.
+    """
+    if not pool["appeal"]:
+        return table
+    pieces = []
+    for article_id, article in table.groupby("article_id", sort=False):
+        editorial = np.flatnonzero((article["label"] == EDITORIAL).to_numpy())
+        if len(editorial) < MIN_EDITORIAL_PARAGRAPHS or rng.random() >= rate:
+            pieces.append(article)
+            continue
+        placement = rng.choice(PLACEMENTS, p=PLACEMENT_WEIGHTS)
+        if placement == "end":
+            at = len(article)
+        elif placement == "top":
+            at = 0
+        else:
+            at = int(editorial[min(int(rng.integers(3, 7)), len(editorial)) - 1]) + 1
+        lines = _block(rng, pool)
+        first = article.iloc[0]
+        block = pd.DataFrame(
+            {
+                "article_id": article_id,
+                "position": 0,
+                "text": lines,
+                "label": BOILERPLATE,
+                "domain": first["domain"],
+                "dataset": IMPLANT,
+                "relabel": IMPLANT,
+            }
+        )
+        for column in article.columns.difference(block.columns):
+            block[column] = first[column]
+        merged = pd.concat([article.iloc[:at], block, article.iloc[at:]], ignore_index=True)
+        merged["position"] = np.arange(len(merged))
+        if suffix:
+            merged["article_id"] = f"{article_id}{suffix}"
+        pieces.append(merged)
+    return pd.concat(pieces, ignore_index=True)
+
+
+def augment_with_appeals(
+    table: pd.DataFrame, data_dir: str | Path, *, seed: int = 0, rate: float = AUGMENT_RATE
+) -> pd.DataFrame:
+    """Implant appeal blocks into the train and validation splits (the test split is untouched).
+
+    Needs the shared data folder (for the pools); other data passes through unchanged.
+    """
+    data_dir = Path(data_dir)
+    if not is_shared_data(data_dir) or not (data_dir / "appeal_candidates.parquet").exists():
+        return table
+    pools = load_pools(data_dir, seed)
+    rng = np.random.default_rng(seed)
+    parts = []
+    for split, part in table.groupby("split", sort=False):
+        if split in ("train", "validation"):
+            part = implant_blocks(part, pools[split], rate, rng)
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
+def appeal_test_table(table: pd.DataFrame, data_dir: str | Path, *, seed: int = 0) -> pd.DataFrame:
+    """Every eligible test article with one block of *test-domain* appeal lines implanted."""
+    data_dir = Path(data_dir)
+    pools = load_pools(data_dir, seed)
+    test = table[table["split"] == "test"]
+    rng = np.random.default_rng(seed + 1)
+    implanted = implant_blocks(test, pools["test"], 1.0, rng, suffix="#appeal")
+    return implanted[implanted["article_id"].str.endswith("#appeal")]
+
+
+__all__ = ["appeal_test_table", "augment_with_appeals", "implant_blocks", "load_pools"]

@@ -1,0 +1,96 @@
+"""``newsclean train``: options and handler (MLflow is imported only when the command runs)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+DATA_ENV = "NEWSCLEAN_DATA"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``train`` options to ``parser``."""
+    data = parser.add_argument_group("Data")
+    data.add_argument(
+        "--data",
+        type=Path,
+        default=os.environ.get(DATA_ENV),
+        help=f"the shared data folder, or a Parquet/CSV/JSONL table (or folder) of "
+        f"labelled paragraphs (default: ${DATA_ENV})",
+    )
+    data.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        metavar="N",
+        help="train on about N paragraphs, drawn as whole articles",
+    )
+    data.add_argument("--seed", type=int, default=0, help="seed of the split and sampling")
+    data.add_argument(
+        "--no-augment",
+        dest="augment",
+        action="store_false",
+        help="do not implant appeal blocks into training articles",
+    )
+    tracking = parser.add_argument_group("MLflow")
+    tracking.add_argument("--experiment", default="newsclean", help="MLflow experiment name")
+    tracking.add_argument(
+        "--register", metavar="NAME", default=None, help="register the cleaner model under NAME"
+    )
+    tracking.add_argument(
+        "--alias",
+        default="champion",
+        help="alias to move to the new version when it beats the holder",
+    )
+    tracking.add_argument(
+        "--promote", action="store_true", help="move the alias even if the holder scores better"
+    )
+    output = parser.add_argument_group("Output")
+    output.add_argument(
+        "--export",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help="write model.joblib and model_card.json to DIR",
+    )
+    parser.set_defaults(handler=run_train, validate=validate_args)
+
+
+def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Rules argparse cannot express."""
+    if args.data is None:
+        parser.error(f"--data is required (or set ${DATA_ENV})")
+    if not Path(args.data).exists():
+        parser.error(f"--data {args.data} does not exist")
+    if args.sample is not None and args.sample < 100:
+        parser.error("--sample must be at least 100")
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Run a training; print the test metrics as JSON on stdout."""
+    from newsclean.training.train import TrainConfig, run_training
+
+    config = TrainConfig(
+        data=Path(args.data),
+        experiment=args.experiment,
+        register=args.register,
+        alias=args.alias,
+        promote=args.promote,
+        sample=args.sample,
+        seed=args.seed,
+        export=args.export,
+        augment=args.augment,
+    )
+    result = run_training(config)
+    summary = {
+        "threshold": result.threshold,
+        "test": result.test["all"],
+        "appeal": result.appeal.get("all", {}),
+        "seconds": result.seconds,
+    }
+    json.dump(summary, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0

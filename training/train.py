@@ -1,0 +1,272 @@
+"""A training run: load, split by domain, fit, choose the threshold, evaluate, track, export.
+
+:func:`fit_and_evaluate` is the pure part (no MLflow); :func:`run_training` adds tracking,
+registration and export around it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from newsclean.features.table import TABLE_COLUMNS
+from newsclean.training.data import (
+    BOILERPLATE,
+    EITHER,
+    data_fingerprint,
+    is_shared_data,
+    load_labelled,
+    sample_articles,
+)
+from newsclean.training.evaluate import choose_threshold, evaluate_by, selection_score
+from newsclean.training.split import domain_split
+from tqdm.auto import tqdm
+
+from newsclean.classifier import ParagraphClassifier
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Options of one training run (the ``newsclean train`` flags)."""
+
+    data: Path
+    experiment: str = "newsclean"
+    register: str | None = None
+    alias: str | None = "champion"
+    promote: bool = False
+    sample: int | None = None
+    seed: int = 0
+    export: Path | None = None
+    augment: bool = True
+    model_params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainResult:
+    """What a run produced: the model, its threshold, metrics and held-out scores."""
+
+    model: ParagraphClassifier
+    threshold: float
+    validation: dict[str, dict[str, float]]
+    test: dict[str, dict[str, float]]
+    test_scores: pd.DataFrame
+    appeal: dict[str, dict[str, float]]
+    fingerprint: str
+    n_rows: dict[str, int]
+    seconds: dict[str, float]
+
+
+def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
+    """Load, sample, split and augment the labelled data.
+
+    Returns the table, the appeal test table (held-out articles with held-out appeal lines
+    implanted; None without the shared data's appeal pool) and the data fingerprint.
+    """
+    table, files = load_labelled(config.data)
+    fingerprint = data_fingerprint(files)
+    if config.sample:
+        table = sample_articles(table, config.sample, config.seed)
+    table["split"] = domain_split(table["domain"], seed=config.seed)
+    appeal_table = None
+    if config.augment and is_shared_data(Path(config.data)):
+        from newsclean.training.augment import appeal_test_table, augment_with_appeals
+
+        appeal_table = appeal_test_table(table, config.data, seed=config.seed)
+        table = augment_with_appeals(table, config.data, seed=config.seed)
+    return table, appeal_table, fingerprint
+
+
+def _xy(part: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    y = np.where(part["label"] == BOILERPLATE, "boilerplate", "editorial")
+    weight = (part["label"] != EITHER).to_numpy(dtype=np.float64)
+    return part[list(TABLE_COLUMNS)], y, weight
+
+
+def _scored(model: ParagraphClassifier, part: pd.DataFrame) -> pd.DataFrame:
+    scores = model.score_paragraphs(part[list(TABLE_COLUMNS)])
+    out = part.assign(score=scores["score"].to_numpy(), score_raw=scores["score_raw"].to_numpy())
+    return out[out["label"] != EITHER]
+
+
+def fit_and_evaluate(
+    table: pd.DataFrame,
+    config: TrainConfig,
+    fingerprint: str = "",
+    appeal_table: pd.DataFrame | None = None,
+) -> TrainResult:
+    """Fit on the train split, pick the threshold on validation, evaluate on test."""
+    seconds: dict[str, float] = {}
+    parts = {name: table[table["split"] == name] for name in ("train", "validation", "test")}
+    for name, part in parts.items():
+        if part.empty or (part["label"] == EITHER).all():
+            raise ValueError(
+                f"the {name} split is empty: too few domains in the data (or raise --sample)"
+            )
+    steps = tqdm(total=4, desc="training", unit="step", leave=False)
+
+    start = time.perf_counter()
+    X, y, weight = _xy(parts["train"])
+    model = ParagraphClassifier(random_state=config.seed, **config.model_params)
+    model.fit(X, y, sample_weight=weight, groups=parts["train"]["domain"].to_numpy())
+    seconds["fit"] = time.perf_counter() - start
+    steps.update()
+
+    start = time.perf_counter()
+    validation = _scored(model, parts["validation"])
+    threshold = choose_threshold(
+        (validation["label"] == BOILERPLATE).to_numpy(), validation["score"].to_numpy()
+    )
+    model.set_params(threshold=threshold)
+    steps.update()
+    test = _scored(model, parts["test"])
+    seconds["score"] = time.perf_counter() - start
+    appeal = {}
+    if appeal_table is not None and not appeal_table.empty:
+        appeal = evaluate_by(_scored(model, appeal_table), "dataset", threshold)
+    steps.update()
+
+    result = TrainResult(
+        model=model,
+        threshold=threshold,
+        validation=evaluate_by(validation, "dataset", threshold),
+        test=evaluate_by(test, "dataset", threshold),
+        test_scores=test,
+        appeal=appeal,
+        fingerprint=fingerprint,
+        n_rows={f"{k}_rows": len(v) for k, v in parts.items()}
+        | {f"{k}_domains": int(v["domain"].nunique()) for k, v in parts.items()},
+        seconds=seconds,
+    )
+    steps.update()
+    steps.close()
+    return result
+
+
+def _examples(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Input examples for MLflow: a few whole articles as a paragraph table and as texts."""
+    first_ids = table["article_id"].drop_duplicates().head(2).tolist()
+    rows = table[table["article_id"].isin(first_ids)]
+    paragraphs = rows[list(TABLE_COLUMNS)].reset_index(drop=True)
+    paragraphs["article_id"] = paragraphs["article_id"].astype(str)
+    texts = rows.groupby("article_id", sort=False)["text"].agg("\n".join)
+    return paragraphs, pd.DataFrame({"text": texts.to_numpy()})
+
+
+def run_training(config: TrainConfig) -> TrainResult:
+    """The whole run, tracked in MLflow; returns the result (see module docstring)."""
+    from newsclean.models import export_model, load_artifact
+    from newsclean.training import tracking
+    from newsclean.training.evaluate import plot_calibration, plot_confusion, plot_pr_curve
+
+    mlflow = tracking.configure_mlflow()
+    mlflow.set_experiment(config.experiment)
+    started = time.perf_counter()
+    table, appeal_table, fingerprint = prepare_table(config)
+    with mlflow.start_run() as run:
+        mlflow.log_params(
+            {
+                "data": str(config.data),
+                "sample": config.sample,
+                "seed": config.seed,
+                "augment": config.augment,
+                "data_fingerprint": fingerprint,
+            }
+        )
+        result = fit_and_evaluate(table, config, fingerprint, appeal_table)
+        model = result.model
+        mlflow.log_params({f"model__{k}": v for k, v in model.get_params(deep=True).items()})
+        train_rows = table.loc[
+            table["split"] == "train", ["article_id", "position", "label", "domain", "dataset"]
+        ]
+        mlflow.log_input(mlflow.data.from_pandas(train_rows, name="train"), context="training")
+        mlflow.log_metrics(
+            {"threshold": result.threshold, **result.n_rows}
+            | {f"seconds_{k}": v for k, v in result.seconds.items()}
+            | tracking.flat_metrics(result.validation, "validation")
+            | tracking.flat_metrics(result.test, "test")
+            | tracking.flat_metrics(result.appeal, "appeal")
+        )
+        test = result.test_scores
+        is_bp = (test["label"] == BOILERPLATE).to_numpy()
+        tracking.log_figures(
+            mlflow,
+            {
+                "pr_curve": plot_pr_curve(is_bp, test["score"].to_numpy(), result.threshold),
+                "confusion_matrix": plot_confusion(
+                    is_bp, test["score"].to_numpy(), result.threshold
+                ),
+                "calibration": plot_calibration(is_bp, test["score"].to_numpy()),
+            },
+        )
+        mlflow.log_table(
+            result.test_scores.loc[result.test_scores["score"].ge(result.threshold) != is_bp].head(
+                2000
+            )[["article_id", "position", "text", "label", "score", "dataset"]],
+            "errors/test_errors.json",
+        )
+
+        card_fields = {
+            "data_fingerprint": fingerprint,
+            "mlflow_run_id": run.info.run_id,
+            "metrics": {"test": result.test["all"], "validation": result.validation["all"]},
+            "metrics_by_dataset": result.test,
+            "splits": result.n_rows,
+            "appeal_metrics": result.appeal,
+            "split_seed": config.seed,
+        }
+        with tracking.temporary_dir() as tmp:
+            export_dir = Path(tmp) / "model"
+            export_model(model, export_dir, **card_fields)
+            paragraphs_example, articles_example = _examples(table)
+            _, cleaner_uri = tracking.log_models(
+                mlflow, model, export_dir, paragraphs_example, articles_example
+            )
+            if config.register:
+                score = selection_score(result.test["all"])
+                holder_uri = (
+                    tracking.alias_holder_uri(mlflow, config.register, config.alias)
+                    if config.alias
+                    else None
+                )
+                holder_score = None
+                if holder_uri is not None:
+                    holder_score = _score_holder(holder_uri, table, mlflow)
+                _, why = tracking.register_with_alias(
+                    mlflow,
+                    cleaner_uri,
+                    config.register,
+                    config.alias,
+                    challenger_score=score,
+                    holder_score=holder_score,
+                    promote=config.promote,
+                )
+                mlflow.set_tag("promotion", why)
+                mlflow.log_metric("selection_score", score)
+                log.warning(why)
+        mlflow.log_metric("seconds_total", time.perf_counter() - started)
+        if config.export:
+            export_model(model, config.export, **card_fields)
+            load_artifact(config.export)  # refuse to finish with an export that does not load
+    return result
+
+
+def _score_holder(holder_uri: str, table: pd.DataFrame, mlflow) -> float | None:
+    """Selection score of the current alias holder on this run's test split."""
+    from newsclean.predict import _load_uncached
+
+    try:
+        holder = _load_uncached(holder_uri)
+    except Exception as exc:  # a holder we cannot load cannot defend its alias
+        log.warning("could not load %s (%s); treating the alias as free", holder_uri, exc)
+        return None
+    test = _scored(holder, table[table["split"] == "test"])
+    metrics = evaluate_by(test, "dataset", holder.threshold)["all"]
+    mlflow.log_metrics({f"holder_test_{k}": v for k, v in metrics.items()})
+    return selection_score(metrics)
