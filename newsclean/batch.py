@@ -1,0 +1,652 @@
+"""``newsclean clean``: clean article dumps (JSONL, Parquet, CSV) in streamed batches.
+
+Output rules
+------------
+* ``INPUT`` is files, directories (every ``.jsonl``, ``.jsonl.gz``, ``.parquet``, ``.csv`` below
+  them) or globs. The expanded list is sorted; input file *k* in that order is shard *k*.
+* ``-o DIR`` (no data suffix): a directory of shards ``part-00000.<ext>`` … one per input file,
+  plus ``stats.json`` (merged counts), ``rejects.jsonl`` (or ``--rejects PATH``), and the
+  bookkeeping folders ``_stats/`` (per-shard counts), ``_rejects/`` (per-shard rejects) and
+  ``_done/`` (a marker per finished shard, written last). A non-empty directory needs
+  ``--resume`` (skip shards whose marker exists) or ``--overwrite`` (delete newsclean's files
+  there first and start again).
+* ``-o FILE.jsonl|.jsonl.gz|.parquet|.csv``: a single output file; allowed with exactly one input
+  file. Rejects go to ``FILE.rejects.jsonl`` (or ``--rejects``), counts to ``FILE.stats.json``.
+  An existing FILE needs ``--overwrite``; ``--resume`` does not apply.
+* ``-`` as the only INPUT reads JSONL from stdin and writes JSONL to stdout (``-o`` omitted or
+  ``-``); rejects go to ``--rejects PATH``, else to stderr as JSON lines.
+* Output format: ``--format``, else the suffix of a single output file, else the input files'
+  format when they all share one, else JSONL.
+
+Every file appears atomically (temporary name, then :func:`os.replace`) and its bytes depend
+only on the input and options, so a killed run continued with ``--resume`` gives the same bytes
+as an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import shutil
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from newsclean.batch_formats import (
+    SUFFIXES,
+    RejectsWriter,
+    atomic_write_text,
+    concat_files,
+    expand_inputs,
+    format_of,
+    open_writer,
+    read_jsonl_stream,
+    read_shard,
+)
+from newsclean.batch_steps import (
+    BATCH_SIZE_DEFAULT,
+    MAX_CHARS_DEFAULT,
+    REASONS,
+    BatchConfig,
+    CleanJob,
+    Item,
+    Shard,
+    batched,
+    clean,
+    validate,
+    write,
+)
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("local", "dask")
+#: Dask LocalCluster size when no ``--scheduler`` is given and ``--jobs`` is 1.
+DASK_WORKERS_DEFAULT = 2
+#: Batches in flight per worker process (bounds memory with ``--jobs``).
+PENDING_PER_JOB = 2
+_MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
+_OWN_FILES = ("part-*", ".part-*", ".stats.json.tmp-*", ".rejects.jsonl.tmp-*", ".*.tmp-*",
+              "stats.json", "rejects.jsonl", "_run.json")
+_OWN_DIRS = ("_done", "_stats", "_rejects")
+RUN_FILE = "_run.json"
+
+DESCRIPTION = __doc__.split("\n\n", 1)[1].split("\n\nEvery file", 1)[0].replace("``", "")
+
+
+# --------------------------------------------------------------------------------------------
+# Output layout
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a run writes: a shard directory, a single file, or stdout (both paths None)."""
+
+    fmt: str
+    root: Path | None = None
+    single: Path | None = None
+    rejects: Path | None = None
+
+    def part(self, i: int) -> Path | None:
+        if self.single is not None:
+            return self.single
+        if self.root is None:
+            return None
+        return self.root / f"part-{i:05d}{SUFFIXES[self.fmt]}"
+
+    def shard_rejects(self, i: int) -> Path | None:
+        if self.root is None:
+            return self.rejects
+        return self.root / "_rejects" / f"{i:05d}.jsonl"
+
+    def shard_stats(self, i: int) -> Path | None:
+        return None if self.root is None else self.root / "_stats" / f"{i:05d}.json"
+
+    def done(self, i: int) -> Path | None:
+        return None if self.root is None else self.root / "_done" / f"{i:05d}"
+
+    @property
+    def stats(self) -> Path | None:
+        if self.root is not None:
+            return self.root / "stats.json"
+        if self.single is not None:
+            return self.single.with_name(self.single.name + ".stats.json")
+        return None
+
+
+def make_layout(output: str | None, fmt: str, rejects: str | None) -> Layout:
+    """The layout for ``-o OUTPUT`` (see the module docstring for the rules)."""
+    if output in (None, "-"):
+        return Layout(fmt, rejects=Path(rejects) if rejects else None)
+    out = Path(output)
+    if format_of(out) is not None and not out.is_dir():
+        default = out.with_name(out.name + ".rejects.jsonl")
+        return Layout(fmt, single=out, rejects=Path(rejects) if rejects else default)
+    return Layout(fmt, root=out, rejects=Path(rejects) if rejects else out / "rejects.jsonl")
+
+
+# --------------------------------------------------------------------------------------------
+# One shard: read → validate → batched → clean → write, then commit
+
+
+def ordered_pool_map(executor: Executor, max_pending: int) -> Callable:
+    """A ``map`` over ``executor`` that yields results in order with at most ``max_pending``
+    tasks in flight, so a streamed input is never read ahead further than that."""
+
+    def mapper(fn: Callable, iterable: Iterable) -> Iterator:
+        pending: deque = deque()
+        for x in iterable:
+            pending.append(executor.submit(fn, x))
+            if len(pending) >= max_pending:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+    return mapper
+
+
+def process_shard(index: int, n_shards: int, source: str, cfg: BatchConfig, layout: Layout, *,
+                  mapper: Callable = map, on_batch: Callable | None = None,
+                  items: Iterable[Item] | None = None, stream=None) -> dict[str, Any]:
+    """Run one shard's pipeline and commit its files; return its counts.
+
+    The part file, the shard's rejects and its stats appear under their final names only once
+    the whole shard succeeded; the ``_done`` marker is written last. An error that stops the
+    shard (unreadable input, I/O) is returned as ``{"failed": True, "error": ...}`` and leaves
+    nothing behind.
+    """
+    shard = Shard(index=index, n_shards=n_shards, source=source, id_field=cfg.id_field,
+                  pos_name="line" if format_of(source) in ("jsonl", "jsonl.gz") or source == "-"
+                  else "row", on_batch=on_batch)
+    rejects = writer = None
+    try:
+        rejects_path = layout.shard_rejects(index)
+        if rejects_path is not None:
+            rejects_path.parent.mkdir(parents=True, exist_ok=True)
+        rejects = RejectsWriter(rejects_path)
+        shard.sink = rejects.write
+        writer = open_writer(cfg.fmt, layout.part(index), source=None if source == "-" else source,
+                             text_field=cfg.text_field, output_field=cfg.out_field,
+                             annotation_field=cfg.annotation_field, reject=shard.reject_written,
+                             stream=stream)
+        job = CleanJob(model=cfg.model, threshold=cfg.threshold, annotate=cfg.annotate)
+        records = items if items is not None else read_shard(source, cfg.batch_size)
+        valid = validate(records, shard, text_field=cfg.text_field, max_chars=cfg.max_chars)
+        cleaned = clean(batched(valid, cfg.batch_size), shard, job=job, mapper=mapper,
+                        text_field=cfg.text_field, output_field=cfg.output_field,
+                        annotation_field=cfg.annotation_field)
+        write(cleaned, shard, writer)
+        summary = shard.summary()
+        writer.commit()
+        rejects.commit()
+    except Exception as exc:  # a shard's failure must not stop the others
+        for w in (writer, rejects):
+            if w is not None:
+                w.abort()
+        error = " ".join(f"{type(exc).__name__}: {exc}".split())
+        log.error("shard %05d (%s) failed: %s", index, source, error)
+        return {"shard": index, "source": source, "failed": True, "error": error}
+    if layout.shard_stats(index) is not None:
+        layout.shard_stats(index).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(layout.shard_stats(index), json.dumps(summary, sort_keys=True) + "\n")
+    if layout.done(index) is not None:
+        layout.done(index).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(layout.done(index), "")
+    return summary
+
+
+# --------------------------------------------------------------------------------------------
+# Engines: they only schedule shards
+
+
+def _warm_worker(model: str | None) -> None:
+    from newsclean.predict import load_model
+
+    load_model(model)
+
+
+def run_local(todo: list[int], sources: list[str], cfg: BatchConfig, layout: Layout, *,
+              jobs: int = 1, on_batch: Callable | None = None) -> list[dict]:
+    """Shards in order in this process; with ``jobs > 1`` each shard's batches are cleaned by
+    a pool of ``jobs`` processes (model loaded once per process), so one big file scales too."""
+    if jobs <= 1 or not todo:
+        return [process_shard(i, len(sources), sources[i], cfg, layout, on_batch=on_batch)
+                for i in todo]
+    import multiprocessing
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_warm_worker, initargs=(cfg.model,)) as pool:
+        mapper = ordered_pool_map(pool, PENDING_PER_JOB * jobs)
+        return [process_shard(i, len(sources), sources[i], cfg, layout, mapper=mapper,
+                              on_batch=on_batch) for i in todo]
+
+
+def _dask_partition(frame, n_shards: int, cfg: BatchConfig, layout: Layout):
+    """One Dask partition = rows of (shard, source); runs each shard's pipeline."""
+    import pandas as pd
+
+    rows = [json.dumps(process_shard(int(i), n_shards, s, cfg, layout), sort_keys=True)
+            for i, s in zip(frame["shard"], frame["source"], strict=True)]
+    return pd.DataFrame({"shard": frame["shard"].to_numpy(), "summary": rows},
+                        index=frame.index)
+
+
+def run_dask(todo: list[int], sources: list[str], cfg: BatchConfig, layout: Layout, *,
+             scheduler: str | None = None, workers: int = DASK_WORKERS_DEFAULT,
+             on_shard: Callable[[dict], None] | None = None) -> list[dict]:
+    """Shards as partitions of a ``dask.dataframe``, cleaned with ``map_partitions`` on a
+    ``LocalCluster(n_workers=workers, threads_per_worker=1)`` or the cluster at ``scheduler``
+    (whose workers must see the input and output paths)."""
+    if not todo:
+        return []
+    import dask.dataframe as dd
+    import pandas as pd
+    from distributed import Client, LocalCluster, as_completed
+
+    frame = pd.DataFrame({"shard": todo, "source": [sources[i] for i in todo]})
+    ddf = dd.from_pandas(frame, npartitions=len(todo), sort=False)
+    meta = pd.DataFrame({"shard": pd.Series(dtype="int64"),
+                         "summary": pd.Series(dtype="object")})
+    out = ddf.map_partitions(_dask_partition, len(sources), cfg, layout, meta=meta)
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+    try:
+        with Client(scheduler or cluster) as client:
+            summaries = []
+            for future in as_completed(client.compute(out.to_delayed())):
+                for text in future.result()["summary"]:
+                    summaries.append(json.loads(text))
+                    if on_shard is not None:
+                        on_shard(summaries[-1])
+    finally:
+        if cluster is not None:
+            cluster.close()
+    return sorted(summaries, key=lambda s: s["shard"])
+
+
+# --------------------------------------------------------------------------------------------
+# Merging counts
+
+
+_TOTALS = ("read", "written", "rejected", "paragraphs", "paragraphs_removed", "chars",
+           "chars_removed")
+
+
+def merge_stats(summaries: list[dict], n_inputs: int) -> dict[str, Any]:
+    """Merge per-shard counts into the run's ``stats.json`` (deterministic: no timings)."""
+    totals: Counter = Counter()
+    reasons: Counter = Counter()
+    completed = [s for s in summaries if not s.get("failed")]
+    for s in completed:
+        totals.update({k: s.get(k, 0) for k in _TOTALS})
+        reasons.update({k[len("rejected_"):]: v for k, v in s.items()
+                        if k.startswith("rejected_") and isinstance(v, int)})
+    result: dict[str, Any] = {k: totals[k] for k in _TOTALS}
+    result["rejected_by_reason"] = dict(sorted(reasons.items()))
+    result["reconciled"] = (totals["read"] == totals["written"] + totals["rejected"]
+                            and all(s.get("reconciled") for s in completed))
+    result["shards"] = n_inputs
+    result["shards_completed"] = len(completed)
+    result["shards_failed"] = [{"shard": s["shard"], "source": s["source"], "error": s["error"]}
+                               for s in summaries if s.get("failed")]
+    result["per_shard"] = sorted(summaries, key=lambda s: s["shard"])
+    return result
+
+
+def format_summary(stats: dict, *, skipped: int = 0, seconds: float | None = None) -> str:
+    """The end-of-run summary printed on stderr."""
+    reasons = ", ".join(f"{k} {v:,}" for k, v in stats["rejected_by_reason"].items())
+    share = stats["paragraphs_removed"] / stats["paragraphs"] if stats["paragraphs"] else 0.0
+    lines = [
+        f"shards: {stats['shards']} ({stats['shards_completed']} completed"
+        + (f", {skipped} of them skipped as already done" if skipped else "")
+        + f", {len(stats['shards_failed'])} failed)",
+        f"records: read {stats['read']:,}, written {stats['written']:,}, "
+        f"rejected {stats['rejected']:,}" + (f" ({reasons})" if reasons else ""),
+        f"removed: {stats['paragraphs_removed']:,} of {stats['paragraphs']:,} paragraphs "
+        f"({share:.1%}), {stats['chars_removed']:,} of {stats['chars']:,} characters",
+        ("counts reconcile: read {r:,} = written {w:,} + rejected {j:,}" if stats["reconciled"]
+         else "COUNTS DO NOT RECONCILE: read {r:,} != written {w:,} + rejected {j:,}").format(
+            r=stats["read"], w=stats["written"], j=stats["rejected"]),
+    ]
+    for failed in stats["shards_failed"]:
+        lines.append(f"failed shard {failed['shard']:05d} {failed['source']}: {failed['error']}")
+    if seconds is not None and seconds > 0:
+        lines.append(f"time: {seconds:.1f} s, {stats['read'] / seconds:,.0f} records/s")
+    return "\n".join("newsclean clean: " + line for line in lines)
+
+
+# --------------------------------------------------------------------------------------------
+# CLI
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``clean`` options to ``parser`` (a subcommand parser)."""
+    parser.description = DESCRIPTION
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    group = parser.add_argument_group("Input")
+    group.add_argument("inputs", nargs="+", metavar="INPUT",
+                       help="input files (.jsonl, .jsonl.gz, .parquet, .csv), directories or "
+                            "globs; '-' reads JSONL from stdin")
+    group.add_argument("--text-field", default="text", help="field holding the article text "
+                       "(default: %(default)s)")
+    group.add_argument("--id-field", default="id", help="field named in the rejects file "
+                       "(default: %(default)s)")
+    group.add_argument("--max-chars", type=int, default=MAX_CHARS_DEFAULT,
+                       help="reject texts longer than this as too_long (default: %(default)s)")
+
+    group = parser.add_argument_group("Output")
+    group.add_argument("-o", "--output", metavar="OUTPUT",
+                       help="output directory of shards, a single output file (one input only), "
+                            "or '-' for stdout (with input '-')")
+    group.add_argument("--format", choices=sorted(SUFFIXES), dest="out_format",
+                       help="output format (default: from OUTPUT's suffix, else the inputs')")
+    group.add_argument("--output-field", metavar="NAME",
+                       help="write the cleaned text to NAME and keep the text field as it was")
+    group.add_argument("--annotate", action="store_true",
+                       help="add NAME_paragraphs: per paragraph start, end, score, score_raw, "
+                            "label (JSON in CSV)")
+    group.add_argument("--rejects", metavar="PATH",
+                       help="rejects file (default: OUTPUT/rejects.jsonl; stderr for stdout)")
+    mode = group.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true",
+                      help="continue a run: skip shards whose _done marker exists")
+    mode.add_argument("--overwrite", action="store_true",
+                      help="delete newsclean's files in OUTPUT first and start again")
+    group.add_argument("--strict", action="store_true",
+                       help="exit 1 if any record was rejected")
+
+    group = parser.add_argument_group("Model")
+    group.add_argument("--model", metavar="PATH_OR_URI",
+                       help="model folder or MLflow URI (default: the shipped model)")
+    group.add_argument("--threshold", type=float,
+                       help="boilerplate probability at which a paragraph is removed "
+                            "(default: the model's)")
+
+    group = parser.add_argument_group("Execution")
+    group.add_argument("--engine", choices=ENGINES, default="local",
+                       help="local processes or Dask (default: %(default)s)")
+    group.add_argument("-j", "--jobs", type=int, default=1,
+                       help="worker processes (local) or LocalCluster workers (dask; default "
+                            f"{DASK_WORKERS_DEFAULT}) (default: %(default)s)")
+    group.add_argument("--scheduler", metavar="ADDRESS",
+                       help="address of an existing Dask scheduler (with --engine dask)")
+    group.add_argument("--batch-size", type=int, default=BATCH_SIZE_DEFAULT,
+                       help="articles per model call and per write (default: %(default)s)")
+    group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.epilog = ((parser.epilog or "") + "\n\nreject reasons:\n"
+                     + "\n".join(f"  {k:16} {v}" for k, v in REASONS.items()))
+    parser.set_defaults(handler=run_clean, validate=validate_args)
+
+
+def _model_problem(model: str | None) -> str | None:
+    from newsclean.models import CARD_NAME, DEFAULT_MODEL_DIR
+
+    if model is None:
+        if not (DEFAULT_MODEL_DIR / CARD_NAME).exists():
+            return (f"the shipped default model is not installed ({DEFAULT_MODEL_DIR} has no "
+                    f"{CARD_NAME}); pass --model DIR or an MLflow URI")
+        return None
+    if model.startswith(_MLFLOW_SCHEMES):
+        return None
+    path = Path(model)
+    if not path.exists():
+        return f"--model {model}: no such file or directory"
+    if path.is_dir() and not (path / CARD_NAME).exists():
+        return f"--model {model}: not a newsclean model folder (no {CARD_NAME})"
+    return None
+
+
+def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Rules argparse cannot express; each violation exits with status 2 via ``parser.error``."""
+    for name in ("jobs", "batch_size", "max_chars"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1")
+    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
+        parser.error("--threshold must be between 0 and 1")
+    if args.scheduler and args.engine != "dask":
+        parser.error("--scheduler needs --engine dask")
+    if args.output_field is not None and not args.output_field:
+        parser.error("--output-field must not be empty")
+
+    stdin = "-" in args.inputs
+    if stdin:
+        if args.inputs != ["-"]:
+            parser.error("'-' (stdin) cannot be combined with other inputs")
+        if args.output not in (None, "-"):
+            parser.error("with input '-' the output is JSONL on stdout: omit -o or use -o -")
+        if args.out_format not in (None, "jsonl"):
+            parser.error("with input '-' the output format is jsonl")
+        if args.engine != "local" or args.resume:
+            parser.error("input '-' runs with the local engine and cannot --resume")
+        args.input_files = ["-"]
+        args.out_format = "jsonl"
+    else:
+        if args.output is None:
+            parser.error("-o OUTPUT is required (a directory, or a file for one input)")
+        if args.output == "-":
+            parser.error("-o - (stdout) is only for input '-'")
+        files, problems = expand_inputs(args.inputs)
+        for problem in problems:
+            log.warning("%s", problem)
+        if any("unknown input format" in p for p in problems):
+            parser.error("; ".join(p for p in problems if "unknown input format" in p))
+        if not files:
+            parser.error("no input files found: " + "; ".join(problems))
+        args.input_files = files
+        out = Path(args.output)
+        single = format_of(out) is not None and not out.is_dir()
+        if single:
+            if len(files) != 1:
+                parser.error(f"-o {args.output} is a single file but there are {len(files)} "
+                             "inputs: give a directory to get one part file per input")
+            if args.out_format is not None and args.out_format != format_of(out):
+                parser.error(f"--format {args.out_format} contradicts -o {args.output}")
+            if args.resume:
+                parser.error("--resume needs an output directory, not a single file")
+            if out.exists() and not args.overwrite:
+                parser.error(f"{out} exists: pass --overwrite to replace it")
+            args.out_format = format_of(out)
+        else:
+            if out.exists() and not out.is_dir():
+                parser.error(f"-o {args.output} exists and is not a directory")
+            if out.is_dir() and any(out.iterdir()) and not (args.resume or args.overwrite):
+                parser.error(f"output directory {out} is not empty: pass --resume to continue "
+                             "an earlier run or --overwrite to start again")
+            if args.out_format is None:
+                formats = {format_of(f) for f in files}
+                args.out_format = formats.pop() if len(formats) == 1 else "jsonl"
+    problem = _model_problem(args.model)
+    if problem:
+        parser.error(problem)
+
+
+def _config(args: argparse.Namespace) -> BatchConfig:
+    return BatchConfig(text_field=args.text_field, id_field=args.id_field,
+                       output_field=args.output_field, annotate=args.annotate,
+                       threshold=args.threshold, model=args.model, max_chars=args.max_chars,
+                       batch_size=args.batch_size, fmt=args.out_format)
+
+
+def _clear_output(root: Path) -> None:
+    """Delete what newsclean writes in an output directory (``--overwrite``); nothing else."""
+    for name in _OWN_DIRS:
+        shutil.rmtree(root / name, ignore_errors=True)
+    for pattern in _OWN_FILES:
+        for path in root.glob(pattern):
+            if path.is_file():
+                path.unlink()
+
+
+def _run_fingerprint(cfg: BatchConfig, sources: list[str]) -> dict[str, Any]:
+    return {"config": dataclasses.asdict(cfg),
+            "inputs": [os.path.abspath(s) for s in sources]}
+
+
+class _Progress:
+    """tqdm on stderr: articles/s and the share of paragraphs removed so far."""
+
+    def __init__(self, *, disable: bool, unit: str = "art") -> None:
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(unit=unit, file=sys.stderr, disable=disable,
+                        desc="cleaning", dynamic_ncols=True)
+        self.paragraphs = self.removed = 0
+
+    def on_batch(self, n: int, paragraphs: int, removed: int) -> None:
+        self.paragraphs += paragraphs
+        self.removed += removed
+        self.bar.update(n)
+        if self.paragraphs:
+            self.bar.set_postfix_str(f"removed {self.removed / self.paragraphs:.1%} of "
+                                     "paragraphs", refresh=False)
+
+    def on_shard(self, summary: dict) -> None:
+        if not summary.get("failed"):
+            self.on_batch(summary["read"], summary.get("paragraphs", 0),
+                          summary.get("paragraphs_removed", 0))
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def run_clean(args: argparse.Namespace) -> int:
+    """Run ``newsclean clean``; return the exit code (0 ok, 1 rejects under --strict or a
+    failed shard, 2 configuration error)."""
+    from newsclean.predict import load_model
+
+    started = time.perf_counter()
+    cfg = _config(args)
+    try:
+        load_model(cfg.model)  # fail fast, before any output is touched
+    except Exception as exc:  # reported as a configuration error
+        print(f"newsclean clean: error: cannot load model: {exc}", file=sys.stderr)
+        return 2
+    sources = args.input_files
+    layout = make_layout(args.output, cfg.fmt, args.rejects)
+    progress = _Progress(disable=args.quiet)
+    skipped = 0
+    try:
+        if sources == ["-"]:
+            summaries = [process_shard(0, 1, "-", cfg, layout, on_batch=progress.on_batch,
+                                       items=read_jsonl_stream(sys.stdin.buffer),
+                                       stream=sys.stdout.buffer)]
+        else:
+            todo = list(range(len(sources)))
+            if layout.root is not None:
+                code = _prepare_directory(layout.root, args, cfg, sources)
+                if code:
+                    return code
+                done = [i for i in todo if layout.done(i).exists()] if args.resume else []
+                skipped = len(done)
+                todo = [i for i in todo if i not in set(done)]
+            elif args.overwrite and layout.single is not None:
+                layout.single.unlink(missing_ok=True)
+            if args.engine == "dask":
+                ran = run_dask(todo, sources, cfg, layout, scheduler=args.scheduler,
+                               workers=args.jobs if args.jobs > 1 else DASK_WORKERS_DEFAULT,
+                               on_shard=progress.on_shard)
+            else:
+                ran = run_local(todo, sources, cfg, layout, jobs=args.jobs,
+                                on_batch=progress.on_batch)
+            summaries = _with_skipped(ran, layout, len(sources))
+    finally:
+        progress.close()
+    stats = merge_stats(summaries, len(sources))
+    _write_results(stats, layout, len(sources))
+    print(format_summary(stats, skipped=skipped, seconds=time.perf_counter() - started),
+          file=sys.stderr)
+    if stats["shards_failed"] or not stats["reconciled"]:
+        return 1
+    return 1 if args.strict and stats["rejected"] else 0
+
+
+def _prepare_directory(root: Path, args, cfg: BatchConfig, sources: list[str]) -> int:
+    root.mkdir(parents=True, exist_ok=True)
+    fingerprint = _run_fingerprint(cfg, sources)
+    run_file = root / RUN_FILE
+    if args.overwrite:
+        _clear_output(root)
+    elif args.resume and run_file.exists():
+        previous = json.loads(run_file.read_text())
+        if previous != fingerprint:
+            print(f"newsclean clean: error: {root} was written with other inputs or options "
+                  f"(see {run_file}); --resume needs the same ones, or use --overwrite",
+                  file=sys.stderr)
+            return 2
+    for stale in root.glob(".*.tmp-*"):  # left by a killed run
+        stale.unlink()
+    atomic_write_text(run_file, json.dumps(fingerprint, indent=2, sort_keys=True) + "\n")
+    return 0
+
+
+def _with_skipped(ran: list[dict], layout: Layout, n: int) -> list[dict]:
+    """This run's shard counts plus the saved counts of shards skipped by ``--resume``."""
+    by_shard = {s["shard"]: s for s in ran}
+    for i in range(n):
+        if i not in by_shard and layout.shard_stats(i) is not None:
+            by_shard[i] = json.loads(layout.shard_stats(i).read_text())
+    return [by_shard[i] for i in sorted(by_shard)]
+
+
+def _write_results(stats: dict, layout: Layout, n: int) -> None:
+    if layout.root is not None:
+        parts = [layout.shard_rejects(i) for i in range(n)]
+        layout.rejects.parent.mkdir(parents=True, exist_ok=True)
+        concat_files(parts, layout.rejects)
+    if layout.stats is not None:
+        atomic_write_text(layout.stats, json.dumps(stats, indent=2, sort_keys=True) + "\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """A stand-alone parser for ``clean`` (``python -m newsclean.batch``)."""
+    parser = argparse.ArgumentParser(prog="newsclean clean")
+    add_arguments(parser)
+    return parser
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """Parse and validate ``clean`` arguments; usage errors exit with status 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.validate(parser, args)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m newsclean.batch INPUT... -o OUTPUT``: the ``clean`` command alone."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    return run_clean(parse_args(sys.argv[1:] if argv is None else argv))
+
+
+__all__ = [
+    "Layout",
+    "add_arguments",
+    "make_layout",
+    "merge_stats",
+    "ordered_pool_map",
+    "parse_args",
+    "process_shard",
+    "run_clean",
+    "run_dask",
+    "run_local",
+    "validate_args",
+]
+
+
+if __name__ == "__main__":
+    # Run the functions of the imported module, not of __main__, so that worker processes
+    # (spawned or Dask) find them by name.
+    from newsclean import batch as _batch
+
+    sys.exit(_batch.main())

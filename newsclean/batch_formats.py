@@ -1,0 +1,510 @@
+"""File formats for batch cleaning: finding input shards, streaming readers, atomic writers.
+
+Readers yield :class:`~newsclean.batch_steps.Item` objects one record at a time and never hold a
+whole file in memory: JSONL is read line by line (as bytes, so undecodable lines can be rejected
+rather than crash the run), CSV row by row with the :mod:`csv` module (every value a string),
+Parquet one record batch at a time (``iter_batches``), keeping the Arrow types.
+
+Writers write to a temporary name next to the target; :meth:`ShardWriter.commit` renames it into
+place with :func:`os.replace`, so a reader of the output never sees half a file. Output bytes
+depend only on the records (gzip headers carry no time stamp or file name), so the same input
+always gives byte-identical output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import glob
+import gzip
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from newsclean.batch_steps import Item
+
+#: Output/input formats, keyed by name, with the file suffix of each.
+SUFFIXES = {"jsonl": ".jsonl", "jsonl.gz": ".jsonl.gz", "parquet": ".parquet", "csv": ".csv"}
+#: Recognised input suffixes and the format each means (longest suffix first).
+INPUT_SUFFIXES = (
+    (".jsonl.gz", "jsonl.gz"),
+    (".ndjson.gz", "jsonl.gz"),
+    (".jsonl", "jsonl"),
+    (".ndjson", "jsonl"),
+    (".parquet", "parquet"),
+    (".csv", "csv"),
+)
+_GLOB_CHARS = "*?["
+_CSV_FIELD_LIMIT = 2**31 - 1
+_WRITE_BUFFER = 1 << 20
+
+
+def format_of(path: str | os.PathLike) -> str | None:
+    """The format a file name implies (``"jsonl"``, ``"jsonl.gz"``, ``"parquet"``, ``"csv"``)."""
+    name = str(path).lower()
+    for suffix, fmt in INPUT_SUFFIXES:
+        if name.endswith(suffix):
+            return fmt
+    return None
+
+
+def expand_inputs(patterns: list[str]) -> tuple[list[str], list[str]]:
+    """Expand files, directories and globs to a sorted, de-duplicated list of input files.
+
+    A directory contributes every file below it with a recognised suffix (hidden files and
+    names starting with ``_`` are skipped); a glob contributes its matches with a recognised
+    suffix; a plain path is kept as given even if it does not exist, so that it fails as its
+    own shard. Returns ``(files, problems)``, problems being one-line messages for patterns
+    that contributed nothing or plain files of unknown format.
+    """
+    files: set[str] = set()
+    problems: list[str] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if any(c in pattern for c in _GLOB_CHARS) and not path.exists():
+            found = [p for p in glob.glob(pattern, recursive=True)
+                     if Path(p).is_file() and format_of(p)]
+            if not found:
+                problems.append(f"{pattern}: no input files match")
+            files.update(found)
+        elif path.is_dir():
+            found = [str(p) for p in path.rglob("*")
+                     if p.is_file() and format_of(p)
+                     and not any(part.startswith((".", "_"))
+                                 for part in p.relative_to(path).parts)]
+            if not found:
+                problems.append(f"{pattern}: directory holds no .jsonl, .jsonl.gz, .parquet "
+                                "or .csv files")
+            files.update(found)
+        elif format_of(pattern) is None:
+            problems.append(f"{pattern}: unknown input format (expected .jsonl, .jsonl.gz, "
+                            ".parquet or .csv)")
+        else:
+            files.add(pattern)
+    return sorted(files), problems
+
+
+# --------------------------------------------------------------------------------------------
+# Readers
+
+
+def read_jsonl_stream(stream: BinaryIO) -> Iterator[Item]:
+    """Records of a JSONL byte stream; bad lines become items with an error reason.
+
+    Blank lines are not records: they are skipped and not counted as read.
+    """
+    for lineno, raw in enumerate(stream, 1):
+        if not raw.strip():
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield Item(lineno, None, "undecodable",
+                       f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                       raw.decode("utf-8", "backslashreplace").rstrip("\r\n"))
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            yield Item(lineno, None, "malformed_json", f"invalid JSON: {exc}",
+                       line.rstrip("\r\n"))
+            continue
+        if not isinstance(record, dict):
+            yield Item(lineno, None, "not_an_object",
+                       f"JSON value is a {type(record).__name__}, not an object",
+                       line.rstrip("\r\n"))
+            continue
+        yield Item(lineno, record)
+
+
+def read_jsonl(path: str) -> Iterator[Item]:
+    """Records of a ``.jsonl`` or ``.jsonl.gz`` file, line by line."""
+    opener = gzip.open if format_of(path) == "jsonl.gz" else open
+    with opener(path, "rb") as fh:
+        yield from read_jsonl_stream(fh)
+
+
+def read_csv(path: str) -> Iterator[Item]:
+    """Rows of a CSV file with a header, as dicts of strings.
+
+    Invalid UTF-8 survives reading as lone surrogates (``surrogateescape``), so the text field
+    can be rejected as ``undecodable`` and other fields are written back byte for byte. A row
+    with more or fewer cells than the header becomes a ``malformed_csv`` item.
+    """
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as fh:
+        reader = csv.reader(fh)
+        header = next(reader, None)
+        if header is None:
+            return
+        width = len(header)
+        for rowno, row in enumerate(reader, 1):
+            if not row:
+                continue
+            if len(row) != width:
+                yield Item(rowno, None, "malformed_csv",
+                           f"row has {len(row)} cells, header has {width}",
+                           json.dumps(row, ensure_ascii=False))
+                continue
+            yield Item(rowno, dict(zip(header, row, strict=True)))
+
+
+def csv_header(path: str) -> list[str]:
+    """The header row of a CSV file (empty for an empty file)."""
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as fh:
+        return next(csv.reader(fh), [])
+
+
+def read_parquet(path: str, batch_size: int) -> Iterator[Item]:
+    """Rows of a Parquet file, one record batch at a time, with their Arrow types kept."""
+    import pyarrow.parquet as pq
+
+    rowno = 0
+    with pq.ParquetFile(path) as pf:
+        for batch in pf.iter_batches(batch_size=batch_size):
+            for record in batch.to_pylist():
+                rowno += 1
+                yield Item(rowno, record)
+
+
+def read_shard(path: str, batch_size: int) -> Iterator[Item]:
+    """Records of one input file, whatever its format."""
+    fmt = format_of(path)
+    if fmt in ("jsonl", "jsonl.gz"):
+        return read_jsonl(path)
+    if fmt == "csv":
+        return read_csv(path)
+    if fmt == "parquet":
+        return read_parquet(path, batch_size)
+    raise ValueError(f"{path}: unknown input format")
+
+
+def parquet_schema(path: str):
+    """The Arrow schema of a Parquet file."""
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(path)
+
+
+# --------------------------------------------------------------------------------------------
+# Writers
+
+
+def _jsonable(value: Any) -> Any:
+    """``json.dumps`` fallback for Arrow values JSON has no type for (dates, bytes, decimals)."""
+    if isinstance(value, (bytes, bytearray)):
+        return value.decode("utf-8", "backslashreplace")
+    return str(value)
+
+
+def dumps_line(record: dict) -> bytes:
+    """One JSON line, UTF-8; lone surrogates (from ``\\udXXX`` escapes) are kept as escapes."""
+    try:
+        return (json.dumps(record, ensure_ascii=False, default=_jsonable) + "\n").encode()
+    except UnicodeEncodeError:
+        return (json.dumps(record, ensure_ascii=True, default=_jsonable) + "\n").encode()
+
+
+def _tmp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+class ShardWriter:
+    """Base class: write records in batches to ``path`` via a temporary file."""
+
+    def __init__(self, path: str | os.PathLike | None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.tmp = _tmp_name(self.path) if self.path is not None else None
+
+    def write_batch(self, records: list[dict]) -> int:  # pragma: no cover - abstract
+        """Write records; return how many were written (the rest were rejected)."""
+        raise NotImplementedError
+
+    def _close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def commit(self) -> None:
+        """Finish the file and move it to its final name."""
+        self._close()
+        if self.tmp is not None:
+            os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        """Close and delete the temporary file."""
+        with contextlib.suppress(Exception):  # already failing; the temp file goes anyway
+            self._close()
+        if self.tmp is not None:
+            self.tmp.unlink(missing_ok=True)
+
+
+class JsonlWriter(ShardWriter):
+    """JSON lines, optionally gzipped (``mtime=0``, no file name: deterministic bytes)."""
+
+    def __init__(self, path: str | os.PathLike | None, *, gz: bool = False,
+                 stream: BinaryIO | None = None) -> None:
+        super().__init__(path)
+        self._raw = stream if stream is not None else open(self.tmp, "wb")  # noqa: SIM115
+        self._own = stream is None
+        self._fh: BinaryIO = (gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0)
+                              if gz else self._raw)
+
+    def write_batch(self, records: list[dict]) -> int:
+        self._fh.write(b"".join(dumps_line(r) for r in records))
+        if not self._own:
+            self._fh.flush()
+        return len(records)
+
+    def _close(self) -> None:
+        if self._fh is not self._raw:
+            self._fh.close()
+        if self._own:
+            self._raw.close()
+        else:
+            self._raw.flush()
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False, default=_jsonable)
+    return str(value)
+
+
+class CsvWriter(ShardWriter):
+    """CSV with a header; every value written as a string (lists and dicts as JSON).
+
+    The header is the input's (CSV or Parquet input) or the fields of the first batch (JSONL
+    input). A record with a field the header lacks goes to ``reject`` as ``schema_mismatch``.
+    """
+
+    def __init__(self, path: str | os.PathLike, columns: list[str] | None, *,
+                 reject: Callable[[dict, str, str], None] | None = None) -> None:
+        super().__init__(path)
+        self.columns = list(columns) if columns is not None else None
+        self._reject = reject
+        self._fh = open(self.tmp, "w", encoding="utf-8", errors="surrogateescape",  # noqa: SIM115
+                        newline="")
+        self._writer = csv.writer(self._fh)
+        if self.columns is not None:
+            self._writer.writerow(self.columns)
+
+    def write_batch(self, records: list[dict]) -> int:
+        if self.columns is None:
+            if not records:
+                return 0
+            self.columns = list(dict.fromkeys(k for r in records for k in r))
+            self._writer.writerow(self.columns)
+        known = set(self.columns)
+        good = []
+        for r in records:
+            extra = [k for k in r if k not in known]
+            if extra:
+                self._reject(r, "schema_mismatch", f"fields not in the CSV header: {extra}")
+            else:
+                good.append(r)
+        self._writer.writerows([_csv_cell(r.get(c)) for c in self.columns] for r in good)
+        return len(good)
+
+    def _close(self) -> None:
+        self._fh.close()
+
+
+class ParquetWriter(ShardWriter):
+    """Parquet, one row group per batch, with a fixed schema.
+
+    The schema is the input's (Parquet input, so every type is kept) or is inferred from the
+    first batch (JSONL/CSV input). A record that does not fit it goes to ``reject`` with reason
+    ``schema_mismatch`` instead of being dropped or coerced.
+    """
+
+    def __init__(self, path: str | os.PathLike, schema=None, *,
+                 reject: Callable[[dict, str, str], None] | None = None) -> None:
+        super().__init__(path)
+        self.schema = schema
+        self._reject = reject
+        self._writer = None
+
+    def _open(self) -> None:
+        import pyarrow.parquet as pq
+
+        self._writer = pq.ParquetWriter(self.tmp, self.schema)
+
+    def write_batch(self, records: list[dict]) -> int:
+        import pyarrow as pa
+
+        if not records:
+            return 0
+        if self.schema is None:
+            self.schema = _nullable_to_string(pa.Table.from_pylist(records).schema)
+        if self._writer is None:
+            self._open()
+        good = records
+        try:
+            table = pa.Table.from_pylist(records, schema=self.schema)
+            if any(set(r) - set(self.schema.names) for r in records):
+                raise ValueError("new fields")
+        except (pa.ArrowException, ValueError, TypeError):
+            good = []
+            names = set(self.schema.names)
+            for r in records:
+                extra = sorted(set(r) - names)
+                if extra:
+                    self._reject(r, "schema_mismatch", f"fields not in the Parquet schema: {extra}")
+                    continue
+                try:
+                    pa.Table.from_pylist([r], schema=self.schema)
+                except (pa.ArrowException, ValueError, TypeError) as exc:
+                    self._reject(r, "schema_mismatch", " ".join(str(exc).split())[:200])
+                    continue
+                good.append(r)
+            table = pa.Table.from_pylist(good, schema=self.schema)
+        self._writer.write_table(table)
+        return len(good)
+
+    def _close(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            if self.schema is None:
+                self.schema = pa.schema([])
+            pq.write_table(self.schema.empty_table(), self.tmp)
+            self._writer = False
+        elif self._writer:
+            self._writer.close()
+            self._writer = False
+
+
+def _nullable_to_string(schema):
+    """A column that was all null in the first batch is typed ``string`` (not ``null``)."""
+    import pyarrow as pa
+
+    return pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f
+                      for f in schema], metadata=schema.metadata)
+
+
+def annotation_type():
+    """Arrow type of the ``*_paragraphs`` annotation column."""
+    import pyarrow as pa
+
+    return pa.list_(pa.struct([
+        ("index", pa.int64()), ("start", pa.int64()), ("end", pa.int64()),
+        ("score", pa.float64()), ("score_raw", pa.float64()), ("label", pa.string()),
+    ]))
+
+
+def output_parquet_schema(source_schema, *, text_field: str, output_field: str,
+                          annotation_field: str | None):
+    """The output schema for Parquet input: the input's, plus the output/annotation fields."""
+    import pyarrow as pa
+
+    schema = source_schema
+    if output_field not in schema.names:
+        schema = schema.append(pa.field(output_field, pa.string()))
+    elif output_field != text_field:
+        schema = schema.set(schema.get_field_index(output_field),
+                            pa.field(output_field, pa.string()))
+    if annotation_field is not None:
+        field = pa.field(annotation_field, annotation_type())
+        if annotation_field in schema.names:
+            schema = schema.set(schema.get_field_index(annotation_field), field)
+        else:
+            schema = schema.append(field)
+    return schema
+
+
+def open_writer(fmt: str, path: str | os.PathLike | None, *, source: str | None,
+                text_field: str, output_field: str, annotation_field: str | None,
+                reject: Callable[[dict, str, str], None], stream: BinaryIO | None = None,
+                ) -> ShardWriter:
+    """A writer for one output shard in ``fmt``, with a schema/header taken from ``source``."""
+    if fmt in ("jsonl", "jsonl.gz"):
+        return JsonlWriter(path, gz=fmt == "jsonl.gz", stream=stream)
+    source_fmt = format_of(source) if source else None
+    if fmt == "csv":
+        columns = None
+        if source_fmt == "csv":
+            columns = csv_header(source)
+        elif source_fmt == "parquet":
+            columns = list(parquet_schema(source).names)
+        if columns is not None:
+            for extra in (output_field, annotation_field):
+                if extra is not None and extra not in columns:
+                    columns.append(extra)
+        return CsvWriter(path, columns, reject=reject)
+    if fmt == "parquet":
+        schema = None
+        if source_fmt == "parquet":
+            schema = output_parquet_schema(parquet_schema(source), text_field=text_field,
+                                           output_field=output_field,
+                                           annotation_field=annotation_field)
+        elif source_fmt == "csv":
+            import pyarrow as pa
+
+            columns = csv_header(source)
+            schema = pa.schema([(c, pa.string()) for c in columns])
+            schema = output_parquet_schema(schema, text_field=text_field,
+                                           output_field=output_field,
+                                           annotation_field=annotation_field)
+        return ParquetWriter(path, schema, reject=reject)
+    raise ValueError(f"unknown output format {fmt!r}")
+
+
+class RejectsWriter:
+    """JSON lines of rejected records, via a temporary file (or to a stream, e.g. stderr)."""
+
+    def __init__(self, path: str | os.PathLike | None, stream: io.TextIOBase | None = None):
+        self.path = Path(path) if path is not None else None
+        self.tmp = _tmp_name(self.path) if self.path is not None else None
+        if self.tmp is not None:
+            self._fh: BinaryIO | None = open(self.tmp, "wb", buffering=_WRITE_BUFFER)  # noqa: SIM115
+        else:
+            self._fh = None
+            self._stream = stream if stream is not None else sys.stderr
+
+    def write(self, entry: dict) -> None:
+        line = dumps_line(entry)
+        if self._fh is not None:
+            self._fh.write(line)
+        else:
+            self._stream.write(line.decode())
+            self._stream.flush()
+
+    def commit(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        if self._fh is not None:
+            self._fh.close()
+            self.tmp.unlink(missing_ok=True)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary name and :func:`os.replace`."""
+    path = Path(path)
+    tmp = _tmp_name(path)
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def concat_files(sources: list[Path], target: str | os.PathLike) -> None:
+    """Concatenate ``sources`` (missing ones skipped) into ``target`` atomically."""
+    target = Path(target)
+    tmp = _tmp_name(target)
+    with open(tmp, "wb") as out:
+        for src in sources:
+            if src.exists():
+                with open(src, "rb") as fh:
+                    while chunk := fh.read(_WRITE_BUFFER):
+                        out.write(chunk)
+    os.replace(tmp, target)

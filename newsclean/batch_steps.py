@@ -1,0 +1,285 @@
+"""The steps of batch cleaning: small generators over records, composed per shard.
+
+A shard's pipeline is ``read → validate → batched → clean → write`` (see
+:func:`newsclean.batch.process_shard`). Each step takes an iterable and a :class:`Shard` (the
+shard's index, source, counters and rejects sink) and can be run on a hand-made list::
+
+    >>> shard = Shard(index=0, n_shards=1, source="mem")
+    >>> items = items_from_dicts([{"id": 1, "text": "Hello."}, {"id": 2}])
+    >>> [it.record["id"] for it in validate(items, shard)]
+    [1]
+    >>> shard.rejected[0]["reason"], shard.stats["rejected_missing_text"]
+    ('missing_text', 1)
+
+A record leaves a step either downstream or through :meth:`Shard.reject` with a reason code
+(one of :data:`REASONS`), never silently: per shard ``read == written + rejected``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, NamedTuple
+
+#: Longest article text accepted, in characters; longer records are rejected as ``too_long``.
+MAX_CHARS_DEFAULT = 1_000_000
+#: Articles per model call (and per output row group / write).
+BATCH_SIZE_DEFAULT = 256
+
+#: Reject reason codes and what they mean.
+REASONS = {
+    "malformed_json": "the line is not valid JSON",
+    "not_an_object": "the line is valid JSON but not an object",
+    "malformed_csv": "the CSV row has more or fewer cells than the header",
+    "undecodable": "the line (or the text) is not valid UTF-8 / Unicode",
+    "missing_text": "the text field is absent or null",
+    "text_not_string": "the text field is not a string",
+    "too_long": "the text is longer than --max-chars characters",
+    "schema_mismatch": "the record does not fit the output schema (Parquet types, CSV header)",
+}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_RAW_ID = r'"{}"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)'
+_DETAIL_CHARS = 300
+
+
+class Item(NamedTuple):
+    """One input record and where it came from; ``reason`` is set when it could not be parsed.
+
+    ``pos`` is the 1-based line (JSONL) or data row (CSV, Parquet) number; ``raw`` holds the
+    unparsed line for parse errors.
+    """
+
+    pos: int
+    record: dict | None
+    reason: str | None = None
+    detail: str = ""
+    raw: str | None = None
+
+
+def items_from_dicts(records: Iterable[dict]) -> Iterator[Item]:
+    """Items for in-memory records, numbered from 1 (for tests and library use)."""
+    for pos, record in enumerate(records, 1):
+        yield Item(pos, record)
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    """What to clean and how; the same for every shard of a run (and picklable for workers)."""
+
+    text_field: str = "text"
+    id_field: str = "id"
+    output_field: str | None = None
+    annotate: bool = False
+    threshold: float | None = None
+    model: str | None = None
+    max_chars: int = MAX_CHARS_DEFAULT
+    batch_size: int = BATCH_SIZE_DEFAULT
+    fmt: str = "jsonl"
+
+    @property
+    def out_field(self) -> str:
+        """Field that receives the cleaned text."""
+        return self.output_field or self.text_field
+
+    @property
+    def annotation_field(self) -> str | None:
+        """Field that receives per-paragraph labels (``f"{out_field}_paragraphs"``), if any."""
+        return f"{self.out_field}_paragraphs" if self.annotate else None
+
+
+@dataclass
+class Shard:
+    """A shard being processed: its place in the run, its counters and its rejects sink.
+
+    ``sink`` receives each reject entry (a dict); by default entries are kept in
+    :attr:`rejected`, which is handy in tests.
+    """
+
+    index: int
+    n_shards: int
+    source: str
+    id_field: str = "id"
+    pos_name: str = "line"
+    stats: Counter = field(default_factory=Counter)
+    sink: Callable[[dict], None] | None = None
+    on_batch: Callable[[int, int, int], None] | None = None
+    rejected: list[dict] = field(default_factory=list)
+    _positions: dict[int, int] = field(default_factory=dict, repr=False)
+
+    def reject(self, pos: int, record: dict | None, reason: str, detail: str = "",
+               raw: str | None = None) -> None:
+        """Send one record to the rejects with a reason code, and count it."""
+        self.stats["rejected"] += 1
+        self.stats[f"rejected_{reason}"] += 1
+        entry: dict[str, Any] = {
+            "source": self.source,
+            self.pos_name: pos,
+            "id": self._id_of(record, raw),
+            "reason": reason,
+            "detail": " ".join(detail.split())[:_DETAIL_CHARS],
+        }
+        if record is not None:
+            entry["record"] = record
+        else:
+            entry["raw"] = raw
+        if self.sink is None:
+            self.rejected.append(entry)
+        else:
+            self.sink(entry)
+
+    def reject_written(self, record: dict, reason: str, detail: str = "") -> None:
+        """Reject a record the writer could not store (positions come from :func:`write`)."""
+        self.reject(self._positions.get(id(record), 0), record, reason, detail)
+
+    def _id_of(self, record: dict | None, raw: str | None) -> Any:
+        if record is not None:
+            return record.get(self.id_field)
+        if raw:  # best effort on an unparsable line: "id": "abc" or "id": 12
+            match = re.search(_RAW_ID.format(re.escape(self.id_field)), raw)
+            if match:
+                value = match.group(1)
+                return value[1:-1] if value.startswith('"') else int(value)
+        return None
+
+    def summary(self) -> dict[str, Any]:
+        """The shard's counters as a JSON-ready dict (deterministic: no timings)."""
+        stats = dict(sorted(self.stats.items()))
+        for key in ("read", "written", "rejected"):
+            stats.setdefault(key, 0)
+        stats["reconciled"] = stats["read"] == stats["written"] + stats["rejected"]
+        return {"shard": self.index, "source": self.source, **stats}
+
+
+# --------------------------------------------------------------------------------------------
+# Steps
+
+
+def validate(items: Iterable[Item], shard: Shard, *, text_field: str = "text",
+             max_chars: int = MAX_CHARS_DEFAULT) -> Iterator[Item]:
+    """Pass on records with a usable text; reject the rest with a reason code.
+
+    Counts ``read`` (every item) and ``rejected_<reason>``.
+    """
+    for item in items:
+        shard.stats["read"] += 1
+        if item.reason is not None:
+            shard.reject(item.pos, None, item.reason, item.detail, item.raw)
+            continue
+        text = item.record.get(text_field)
+        if text is None:
+            state = "null" if text_field in item.record else "absent"
+            shard.reject(item.pos, item.record, "missing_text", f"field {text_field!r} is {state}")
+        elif not isinstance(text, str):
+            shard.reject(item.pos, item.record, "text_not_string",
+                         f"field {text_field!r} is a {type(text).__name__}, not a string")
+        elif len(text) > max_chars:
+            shard.reject(item.pos, item.record, "too_long",
+                         f"text has {len(text)} characters, more than --max-chars {max_chars}")
+        elif _SURROGATE.search(text):
+            shard.reject(item.pos, item.record, "undecodable",
+                         f"field {text_field!r} holds bytes that are not valid UTF-8")
+        else:
+            yield item
+
+
+def batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    """Lists of up to ``size`` items, in order."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+class CleanJob:
+    """Clean a list of texts with one model call: the unit of work sent to worker processes.
+
+    The model is loaded on first use in each process and cached (:func:`newsclean.load_model`).
+    Returns one ``(text, n_paragraphs, n_removed, chars_removed, annotations)`` tuple per text;
+    ``annotations`` is a list of dicts as in :func:`newsclean.clean_frame`, or None.
+    """
+
+    def __init__(self, *, model: str | None = None, threshold: float | None = None,
+                 annotate: bool = False) -> None:
+        self.model = model
+        self.threshold = threshold
+        self.annotate = annotate
+
+    def __call__(self, texts: list[str]) -> list[tuple]:
+        from newsclean.predict import clean_texts, load_model
+
+        results = clean_texts(texts, model=load_model(self.model), threshold=self.threshold,
+                              annotate=self.annotate)
+        return [
+            (r.text, r.n_paragraphs, r.n_removed, r.chars_removed,
+             [{"index": p.index, "start": p.start, "end": p.end, "score": p.score,
+               "score_raw": p.score_raw, "label": p.label} for p in r.paragraphs]
+             if self.annotate else None)
+            for r in results
+        ]
+
+
+def clean(batches: Iterable[list[Item]], shard: Shard, *, job: Callable[[list[str]], list],
+          text_field: str = "text", output_field: str | None = None,
+          annotation_field: str | None = None, mapper: Callable = map,
+          ) -> Iterator[list[Item]]:
+    """Clean each batch's texts with ``job``; put the result in ``output_field``.
+
+    ``mapper(job, texts_per_batch)`` must return results in order: the builtin :func:`map`, or
+    an ordered process-pool map (see :func:`newsclean.batch.ordered_pool_map`). Counts
+    ``paragraphs``, ``paragraphs_removed``, ``chars`` and ``chars_removed``.
+    """
+    out_field = output_field or text_field
+    pending: deque[list[Item]] = deque()
+
+    def texts() -> Iterator[list[str]]:
+        for batch in batches:
+            pending.append(batch)
+            yield [item.record[text_field] for item in batch]
+
+    stats = shard.stats
+    for results in mapper(job, texts()):
+        batch = pending.popleft()
+        n_par = n_removed = 0
+        for item, (text, paragraphs, removed, chars_removed, notes) in zip(batch, results,
+                                                                           strict=True):
+            stats["chars"] += len(item.record[text_field])
+            item.record[out_field] = text
+            if annotation_field is not None:
+                item.record[annotation_field] = notes
+            n_par += paragraphs
+            n_removed += removed
+            stats["chars_removed"] += chars_removed
+        stats["paragraphs"] += n_par
+        stats["paragraphs_removed"] += n_removed
+        if shard.on_batch is not None:
+            shard.on_batch(len(batch), n_par, n_removed)
+        yield batch
+
+
+def write(batches: Iterable[list[Item]], shard: Shard, writer) -> None:
+    """Write each batch with ``writer.write_batch``; count ``written``.
+
+    Records the writer cannot store come back through :meth:`Shard.reject_written`.
+    """
+    for batch in batches:
+        shard._positions = {id(item.record): item.pos for item in batch}
+        shard.stats["written"] += writer.write_batch([item.record for item in batch])
+    shard._positions = {}
+
+
+__all__ = [
+    "BATCH_SIZE_DEFAULT",
+    "MAX_CHARS_DEFAULT",
+    "REASONS",
+    "BatchConfig",
+    "CleanJob",
+    "Item",
+    "Shard",
+    "batched",
+    "clean",
+    "items_from_dicts",
+    "validate",
+    "write",
+]

@@ -1,0 +1,491 @@
+"""Batch cleaning (``newsclean clean``): steps, formats, nothing lost, resume, CLI rules."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from newsclean import batch
+from newsclean.batch_formats import expand_inputs, read_csv, read_jsonl
+from newsclean.batch_steps import (
+    REASONS,
+    CleanJob,
+    Item,
+    Shard,
+    batched,
+    clean,
+    items_from_dicts,
+    validate,
+    write,
+)
+from tests.corpus import make_article
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def article(seed: int) -> str:
+    paragraphs, _ = make_article(random.Random(seed))
+    return "\n".join(paragraphs)
+
+
+def good_records(n: int, start: int = 0) -> list[dict]:
+    return [{"id": f"a{i}", "text": article(i), "section": ["news", "local"][i % 2],
+             "words": 100 + i, "score": i / 7, "flag": i % 3 == 0, "tags": ["x", str(i)],
+             "meta": {"author": f"writer {i}", "pages": [i, i + 1]}, "note": None}
+            for i in range(start, start + n)]
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def run(argv: list[str]) -> int:
+    return batch.run_clean(batch.parse_args(argv))
+
+
+def read_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under ``root``, by relative path."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+# --------------------------------------------------------------------------------------------
+# Steps on lists of dicts
+
+
+def test_validate_rejects_with_exact_reasons():
+    shard = Shard(index=3, n_shards=5, source="mem.jsonl")
+    items = [
+        Item(1, {"id": 1, "text": "Fine."}),
+        Item(2, {"id": 2}),
+        Item(3, {"id": 3, "text": None}),
+        Item(4, {"id": 4, "text": 12}),
+        Item(5, {"id": 5, "text": "x" * 11}),
+        Item(6, {"id": 6, "text": "bad \udc80 byte"}),
+        Item(7, None, "malformed_json", "invalid JSON", '{"id": 7, "text": '),
+    ]
+    kept = list(validate(items, shard, max_chars=10))
+    assert [it.record["id"] for it in kept] == [1]
+    assert [(r["line"], r["id"], r["reason"]) for r in shard.rejected] == [
+        (2, 2, "missing_text"), (3, 3, "missing_text"), (4, 4, "text_not_string"),
+        (5, 5, "too_long"), (6, 6, "undecodable"), (7, 7, "malformed_json")]
+    assert shard.stats["read"] == 7 and shard.stats["rejected"] == 6
+    assert shard.stats["rejected_missing_text"] == 2
+    assert shard.rejected[-1]["raw"] == '{"id": 7, "text": '
+    assert all(r["source"] == "mem.jsonl" for r in shard.rejected)
+    assert set(r["reason"] for r in shard.rejected) <= set(REASONS)
+
+
+def test_batched_keeps_order():
+    items = list(items_from_dicts({"i": i} for i in range(7)))
+    assert [[it.record["i"] for it in b] for b in batched(items, 3)] == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_clean_step_with_a_stub_job_counts_and_sets_fields():
+    def job(texts):
+        return [(t.upper(), 2, 1, 5, [{"label": "x"}]) for t in texts]
+
+    seen = []
+    shard = Shard(index=0, n_shards=1, source="mem", on_batch=lambda *a: seen.append(a))
+    batches = batched(items_from_dicts([{"text": "ab"}, {"text": "cd"}, {"text": "e"}]), 2)
+    out = [it.record for b in clean(batches, shard, job=job, output_field="clean",
+                                    annotation_field="clean_paragraphs") for it in b]
+    assert out[0] == {"text": "ab", "clean": "AB", "clean_paragraphs": [{"label": "x"}]}
+    assert shard.stats["paragraphs"] == 6 and shard.stats["paragraphs_removed"] == 3
+    assert shard.stats["chars"] == 5 and shard.stats["chars_removed"] == 15
+    assert seen == [(2, 4, 2), (1, 2, 1)]
+
+
+def test_write_step_counts_and_routes_writer_rejects():
+    class HalfWriter:
+        def write_batch(self, records):
+            shard.reject_written(records[-1], "schema_mismatch", "test")
+            return len(records) - 1
+
+    shard = Shard(index=0, n_shards=1, source="mem", pos_name="row")
+    write(batched(items_from_dicts([{"id": i} for i in range(4)]), 2), shard, HalfWriter())
+    assert shard.stats["written"] == 2
+    assert [(r["row"], r["id"], r["reason"]) for r in shard.rejected] == [
+        (2, 1, "schema_mismatch"), (4, 3, "schema_mismatch")]
+
+
+def test_clean_job_matches_library(tiny_model_dir):
+    from newsclean import clean_texts
+
+    texts = [article(1), article(2)]
+    got = CleanJob(model=str(tiny_model_dir), annotate=True)(texts)
+    want = clean_texts(texts, model=str(tiny_model_dir), annotate=True)
+    assert [g[0] for g in got] == [w.text for w in want]
+    assert [len(g[4]) for g in got] == [w.n_paragraphs for w in want]
+
+
+def test_readers_report_bad_lines(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'{"id": 1, "text": "a"}\n\n[1, 2]\n{"id": "q", "text": \n\xff\xfe\n')
+    got = [(it.pos, it.reason) for it in read_jsonl(str(path))]
+    assert got == [(1, None), (3, "not_an_object"), (4, "malformed_json"), (5, "undecodable")]
+    csv_path = tmp_path / "x.csv"
+    csv_path.write_text('id,text\n1,"two\nlines"\n2,a,extra\n', encoding="utf-8")
+    rows = list(read_csv(str(csv_path)))
+    assert rows[0].record == {"id": "1", "text": "two\nlines"}
+    assert (rows[1].pos, rows[1].reason) == (2, "malformed_csv")
+
+
+def test_expand_inputs_sorts_dirs_and_globs(tmp_path):
+    (tmp_path / "d").mkdir()
+    for name in ("d/b.jsonl", "d/a.parquet", "d/_skip.jsonl", "d/readme.txt", "c.csv"):
+        (tmp_path / name).write_text("")
+    files, problems = expand_inputs([str(tmp_path / "d"), str(tmp_path / "*.csv"),
+                                     str(tmp_path / "nothing*.jsonl")])
+    assert [Path(f).name for f in files] == ["c.csv", "a.parquet", "b.jsonl"]
+    assert len(problems) == 1 and "no input files match" in problems[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Nothing lost
+
+
+def make_bad_dump(path: Path) -> list[tuple[int, object, str]]:
+    """Good records mixed with every kind of bad one; returns (line, id, reason) of the bad."""
+    lines: list[bytes] = []
+    bad = []
+    good = iter(good_records(12))
+
+    def add(raw: bytes, reason: str | None = None, rid=None):
+        lines.append(raw)
+        if reason:
+            bad.append((len(lines), rid, reason))
+
+    for rec in [next(good) for _ in range(3)]:
+        add(json.dumps(rec).encode())
+    add(b'{"id": "m1", "text": "unterminated', "malformed_json", "m1")
+    add(b'["an", "array"]', "not_an_object")
+    add(json.dumps(good_records(1, 50)[0]).encode())
+    add(b'{"id": "u1", "text": "caf\xe9 au lait"}', "undecodable", "u1")
+    add(json.dumps({"id": "s1", "text": "lone \udc80 surrogate"}).encode(), "undecodable", "s1")
+    add(json.dumps({"id": "n1", "body": "no text field"}).encode(), "missing_text", "n1")
+    add(json.dumps({"id": "n2", "text": None}).encode(), "missing_text", "n2")
+    add(json.dumps({"id": "t1", "text": 42}).encode(), "text_not_string", "t1")
+    add(json.dumps({"id": "t2", "text": ["a", "list"]}).encode(), "text_not_string", "t2")
+    add(json.dumps({"id": "l1", "text": "word " * 2000}).encode(), "too_long", "l1")
+    lines.append(b"")  # a blank line is not a record
+    for rec in good:
+        add(json.dumps(rec).encode())
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return bad
+
+
+def test_bad_records_are_rejected_with_reasons_and_counts_reconcile(tmp_path, tiny_model_dir,
+                                                                    capsys):
+    src = tmp_path / "dump.jsonl"
+    bad = make_bad_dump(src)
+    out = tmp_path / "out"
+    code = run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "--max-chars", "5000",
+                "-q"])
+    assert code == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["read"] == 13 + len(bad)
+    assert stats["written"] == 13 and stats["rejected"] == len(bad)
+    assert stats["reconciled"] is True
+    assert stats["rejected_by_reason"] == {"malformed_json": 1, "missing_text": 2,
+                                           "not_an_object": 1, "text_not_string": 2,
+                                           "too_long": 1, "undecodable": 2}
+    rejects = read_lines(out / "rejects.jsonl")
+    assert [(r["line"], r["id"], r["reason"]) for r in rejects] == bad
+    assert all(r["source"] == str(src) and r["detail"] and "\n" not in r["detail"]
+               for r in rejects)
+    assert len(read_lines(out / "part-00000.jsonl")) == 13
+    err = capsys.readouterr().err
+    assert "counts reconcile: read 22 = written 13 + rejected 9" in err
+    # --strict turns rejects into exit status 1
+    code = run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "--max-chars", "5000",
+                "-q", "--overwrite", "--strict"])
+    assert code == 1
+
+
+def test_unreadable_input_fails_its_shard_only(tmp_path, tiny_model_dir, capsys):
+    good = write_jsonl(tmp_path / "a.jsonl", good_records(3))
+    broken = tmp_path / "b.jsonl.gz"
+    broken.write_bytes(b"this is not gzip data")
+    out = tmp_path / "out"
+    code = run([str(good), str(broken), "-o", str(out), "--model", str(tiny_model_dir), "-q"])
+    assert code == 1
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["shards_completed"] == 1
+    assert [f["shard"] for f in stats["shards_failed"]] == [1]
+    assert (out / "part-00000.jsonl").exists() and not (out / "part-00001.jsonl").exists()
+    assert not (out / "_done" / "00001").exists()
+    assert not list(out.glob(".*tmp*"))
+    assert "failed shard 00001" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------------------------
+# Resume
+
+
+def _three_shards(tmp_path: Path) -> list[str]:
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "s0.jsonl", [*good_records(5, 0), {"id": "bad"}])
+    write_jsonl(src / "s1.jsonl", good_records(7, 10))
+    write_jsonl(src / "s2.jsonl", good_records(4, 20))
+    return [str(src)]
+
+
+def test_resume_after_lost_shard_is_byte_identical(tmp_path, tiny_model_dir):
+    inputs = _three_shards(tmp_path)
+    opts = ["--model", str(tiny_model_dir), "-q", "--batch-size", "3"]
+    clean_run, resumed = tmp_path / "clean", tmp_path / "resumed"
+    assert run([*inputs, "-o", str(clean_run), *opts]) == 0
+    assert run([*inputs, "-o", str(resumed), *opts]) == 0
+    # As if killed after shard 1 was renamed but before its marker: redo exactly that shard.
+    (resumed / "_done" / "00001").unlink()
+    (resumed / "part-00001.jsonl").unlink()
+    (resumed / "rejects.jsonl").unlink()
+    mtime = (resumed / "part-00000.jsonl").stat().st_mtime_ns
+    assert run([*inputs, "-o", str(resumed), *opts, "--resume"]) == 0
+    assert (resumed / "part-00000.jsonl").stat().st_mtime_ns == mtime  # skipped
+    assert tree_bytes(resumed) == tree_bytes(clean_run)
+
+
+def test_kill_midway_then_resume_is_byte_identical(tmp_path, tiny_model_dir, monkeypatch):
+    inputs = _three_shards(tmp_path)
+    opts = ["--model", str(tiny_model_dir), "-q", "--batch-size", "3"]
+    clean_run, killed = tmp_path / "clean", tmp_path / "killed"
+    assert run([*inputs, "-o", str(clean_run), *opts]) == 0
+
+    real_write = batch.write
+
+    def dying_write(batches, shard, writer):
+        if shard.index == 1:
+            for n, b in enumerate(batches):
+                writer.write_batch([it.record for it in b])
+                if n == 1:
+                    raise KeyboardInterrupt  # the process dies mid-shard
+        real_write(batches, shard, writer)
+
+    monkeypatch.setattr(batch, "write", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        run([*inputs, "-o", str(killed), *opts])
+    monkeypatch.setattr(batch, "write", real_write)
+    assert (killed / "_done" / "00000").exists() and not (killed / "_done" / "00001").exists()
+    assert not (killed / "part-00001.jsonl").exists()  # only its temporary file
+
+    with pytest.raises(SystemExit):  # a non-empty output needs --resume or --overwrite
+        batch.parse_args([*inputs, "-o", str(killed), *opts])
+    assert run([*inputs, "-o", str(killed), *opts, "--resume"]) == 0
+    assert tree_bytes(killed) == tree_bytes(clean_run)
+
+
+def test_resume_with_other_options_is_refused(tmp_path, tiny_model_dir, capsys):
+    inputs = _three_shards(tmp_path)
+    out = tmp_path / "out"
+    assert run([*inputs, "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+    code = run([*inputs, "-o", str(out), "--model", str(tiny_model_dir), "-q", "--resume",
+                "--threshold", "0.9"])
+    assert code == 2
+    assert "--resume needs the same" in capsys.readouterr().err
+
+
+def test_jobs_2_gives_the_same_bytes_as_jobs_1(tmp_path, tiny_model_dir):
+    inputs = _three_shards(tmp_path)
+    opts = ["--model", str(tiny_model_dir), "-q", "--batch-size", "2"]
+    assert run([*inputs, "-o", str(tmp_path / "j1"), *opts]) == 0
+    assert run([*inputs, "-o", str(tmp_path / "j2"), *opts, "--jobs", "2"]) == 0
+    assert tree_bytes(tmp_path / "j1") == tree_bytes(tmp_path / "j2")
+
+
+# --------------------------------------------------------------------------------------------
+# Formats keep every other field
+
+
+def _without(records: list[dict], *fields: str) -> list[dict]:
+    return [{k: v for k, v in r.items() if k not in fields} for r in records]
+
+
+def test_jsonl_round_trip_keeps_fields(tmp_path, tiny_model_dir):
+    records = good_records(6)
+    records[2]["text"] = "Ünïcödé headline — “quoted”\n" + records[2]["text"]
+    src = write_jsonl(tmp_path / "in.jsonl.gz", [])
+    with gzip.open(src, "wt", encoding="utf-8") as fh:
+        fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    out = tmp_path / "out.jsonl"
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q",
+                "--output-field", "clean", "--annotate"]) == 0
+    got = read_lines(out)
+    assert _without(got, "clean", "clean_paragraphs") == records
+    assert list(got[0]) == [*records[0], "clean", "clean_paragraphs"]
+    assert all(set(p) == {"index", "start", "end", "score", "score_raw", "label"}
+               for r in got for p in r["clean_paragraphs"])
+    assert (tmp_path / "out.jsonl.stats.json").exists()
+    assert (tmp_path / "out.jsonl.rejects.jsonl").read_text() == ""
+
+
+def test_parquet_round_trip_keeps_types(tmp_path, tiny_model_dir):
+    import datetime as dt
+    from decimal import Decimal
+
+    records = good_records(5)
+    for i, r in enumerate(records):
+        r["published"] = dt.datetime(2024, 3, i + 1, 12, 30)
+        r["price"] = Decimal("1.25") * i
+        r["blob"] = bytes([i, 255])
+    table = pa.Table.from_pylist(records)
+    table = table.cast(table.schema.set(table.schema.get_field_index("words"),
+                                        pa.field("words", pa.int16())))
+    src = tmp_path / "in.parquet"
+    pq.write_table(table, src, row_group_size=2)
+    out = tmp_path / "out"
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q", "--annotate",
+                "--batch-size", "2"]) == 0
+    got = pq.read_table(out / "part-00000.parquet")
+    assert got.schema.field("words").type == pa.int16()
+    assert got.drop_columns(["text", "text_paragraphs"]).equals(table.drop_columns(["text"]))
+    assert got.column("text").to_pylist() == [r.text for r in __import__("newsclean").clean_texts(
+        [r["text"] for r in records], model=str(tiny_model_dir))]
+
+
+def test_csv_round_trip_keeps_strings(tmp_path, tiny_model_dir):
+    import csv
+
+    src = tmp_path / "in.csv"
+    rows = [{"id": f"{i:03d}", "text": article(i), "quote": 'said "yes", then left',
+             "empty": "", "multi": "line one\r\nline two", "num": "1.50"} for i in range(5)]
+    with open(src, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    out = tmp_path / "out"
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q",
+                "--annotate"]) == 0
+    with open(out / "part-00000.csv", newline="", encoding="utf-8") as fh:
+        got = list(csv.DictReader(fh))
+    assert _without(got, "text", "text_paragraphs") == _without(rows, "text")
+    assert isinstance(json.loads(got[0]["text_paragraphs"]), list)
+
+
+def test_jsonl_to_parquet_rejects_records_that_do_not_fit_the_schema(tmp_path, tiny_model_dir):
+    records = good_records(4)
+    records[3]["words"] = "many"  # the first batch made it an integer column
+    src = write_jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out"
+    assert run([str(src), "-o", str(out), "--format", "parquet", "--batch-size", "2",
+                "--model", str(tiny_model_dir), "-q"]) == 0
+    assert pq.read_table(out / "part-00000.parquet").num_rows == 3
+    (reject,) = read_lines(out / "rejects.jsonl")
+    assert (reject["line"], reject["id"], reject["reason"]) == (4, "a3", "schema_mismatch")
+
+
+# --------------------------------------------------------------------------------------------
+# stdin → stdout
+
+
+def test_stdin_to_stdout(tmp_path, tiny_model_dir):
+    records = good_records(3)
+    data = "".join(json.dumps(r) + "\n" for r in records) + "not json\n"
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsclean.batch", "-", "--model", str(tiny_model_dir), "-q",
+         "--rejects", str(tmp_path / "rej.jsonl")],
+        input=data.encode(), capture_output=True, cwd=ROOT, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr.decode()
+    got = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert _without(got, "text") == _without(records, "text")
+    assert [r["reason"] for r in read_lines(tmp_path / "rej.jsonl")] == ["malformed_json"]
+    assert b"counts reconcile: read 4 = written 3 + rejected 1" in proc.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# CLI rules
+
+
+@pytest.fixture()
+def dump(tmp_path) -> Path:
+    return write_jsonl(tmp_path / "in.jsonl", good_records(2))
+
+
+@pytest.mark.parametrize("argv", [
+    ["-", "IN", "-o", "out"],                       # stdin mixed with files
+    ["-", "-o", "somewhere"],                       # stdin writes to stdout only
+    ["-", "--format", "parquet"],                   # stdin writes JSONL
+    ["-", "--engine", "dask"],
+    ["IN"],                                         # -o missing
+    ["IN", "-o", "-"],                              # stdout only for stdin
+    ["IN", "IN2", "-o", "one.jsonl"],               # single file needs a single input
+    ["IN", "-o", "one.jsonl", "--format", "csv"],   # format contradicts suffix
+    ["IN", "-o", "one.jsonl", "--resume"],          # resume needs a directory
+    ["IN", "-o", "out", "--resume", "--overwrite"],
+    ["IN", "-o", "out", "--scheduler", "tcp://127.0.0.1:8786"],
+    ["IN", "-o", "out", "--jobs", "0"],
+    ["IN", "-o", "out", "--batch-size", "0"],
+    ["IN", "-o", "out", "--threshold", "1.5"],
+    ["IN", "-o", "out", "--engine", "spark"],
+    ["IN", "-o", "out", "--model", "/no/such/model"],
+    ["IN.txt", "-o", "out"],                        # unknown input format
+    ["NOTHING*.jsonl", "-o", "out"],                # glob matching nothing
+])
+def test_bad_argument_combinations_exit_2(argv, dump, tmp_path, tiny_model_dir):
+    other = write_jsonl(tmp_path / "in2.jsonl", good_records(1))
+    (tmp_path / "in.txt").write_text("x")
+    subst = {"IN": str(dump), "IN2": str(other), "IN.txt": str(tmp_path / "in.txt"),
+             "NOTHING*.jsonl": str(tmp_path / "nothing*.jsonl"),
+             "out": str(tmp_path / "out"), "one.jsonl": str(tmp_path / "one.jsonl")}
+    argv = [subst.get(a, a) for a in argv]
+    if "--model" not in argv:
+        argv += ["--model", str(tiny_model_dir)]
+    with pytest.raises(SystemExit) as exc:
+        batch.parse_args(argv)
+    assert exc.value.code == 2
+
+
+def test_nonempty_output_needs_resume_or_overwrite(dump, tmp_path, tiny_model_dir):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "something").write_text("")
+    with pytest.raises(SystemExit):
+        batch.parse_args([str(dump), "-o", str(out), "--model", str(tiny_model_dir)])
+    args = batch.parse_args([str(dump), "-o", str(out), "--model", str(tiny_model_dir),
+                             "--overwrite", "-q"])
+    assert batch.run_clean(args) == 0
+    assert (out / "something").exists()  # --overwrite deletes only newsclean's own files
+
+
+def test_good_arguments_parse(dump, tmp_path, tiny_model_dir):
+    args = batch.parse_args([str(dump), "-o", str(tmp_path / "o"), "--model",
+                             str(tiny_model_dir), "--jobs", "2", "--annotate",
+                             "--output-field", "clean", "--threshold", "0.7"])
+    assert args.input_files == [str(dump)] and args.out_format == "jsonl"
+    assert args.handler is batch.run_clean and args.jobs == 2
+    assert batch.parse_args(["-", "--model", str(tiny_model_dir)]).out_format == "jsonl"
+
+
+def test_missing_default_model_is_a_usage_error(dump, tmp_path, monkeypatch):
+    import newsclean.models as models
+
+    monkeypatch.setattr(models, "DEFAULT_MODEL_DIR", tmp_path / "no-model")
+    with pytest.raises(SystemExit) as exc:
+        batch.parse_args([str(dump), "-o", str(tmp_path / "o")])
+    assert exc.value.code == 2
+
+
+def test_main_cli_wires_the_clean_subcommand(dump, tmp_path, tiny_model_dir):
+    pytest.importorskip("newsclean.training.cli")
+    from newsclean import cli
+
+    args = cli.parse_args(["clean", str(dump), "-o", str(tmp_path / "o"), "--model",
+                           str(tiny_model_dir), "-q"])
+    assert cli.run(args) == 0
+    with pytest.raises(SystemExit):
+        cli.parse_args(["clean", str(dump), "--model", str(tiny_model_dir)])
