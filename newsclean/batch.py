@@ -436,6 +436,9 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         if args.output == "-":
             parser.error("-o - (stdout) is only for input '-'")
         files, problems = expand_inputs(args.inputs)
+        out_dir = Path(args.output).resolve()
+        # An output directory inside an input directory is not input (e.g. on --resume).
+        files = [f for f in files if out_dir not in Path(f).resolve().parents]
         for problem in problems:
             log.warning("%s", problem)
         if any("unknown input format" in p for p in problems):
@@ -583,8 +586,9 @@ def _prepare_directory(root: Path, args, cfg: BatchConfig, sources: list[str]) -
                   f"(see {run_file}); --resume needs the same ones, or use --overwrite",
                   file=sys.stderr)
             return 2
-    for stale in root.glob(".*.tmp-*"):  # left by a killed run
-        stale.unlink()
+    for folder in (root, *(root / name for name in _OWN_DIRS)):
+        for stale in folder.glob(".*.tmp-*"):  # left by a killed run
+            stale.unlink()
     atomic_write_text(run_file, json.dumps(fingerprint, indent=2, sort_keys=True) + "\n")
     return 0
 

@@ -489,3 +489,28 @@ def test_main_cli_wires_the_clean_subcommand(dump, tmp_path, tiny_model_dir):
     assert cli.run(args) == 0
     with pytest.raises(SystemExit):
         cli.parse_args(["clean", str(dump), "--model", str(tiny_model_dir)])
+
+
+def test_real_kill_then_resume_is_byte_identical(tmp_path, tiny_model_dir):
+    import signal
+    import time
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for s in range(4):
+        write_jsonl(src / f"s{s}.jsonl", good_records(60, 100 * s))
+    opts = ["--model", str(tiny_model_dir), "-q", "--batch-size", "4"]
+    clean_run, killed = tmp_path / "clean", tmp_path / "killed"
+    assert run([str(src), "-o", str(clean_run), *opts]) == 0
+
+    cmd = [sys.executable, "-m", "newsclean.batch", str(src), "-o", str(killed), *opts]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (killed / "_done" / "00000").exists() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (killed / "_done" / "00003").exists(), "the run finished before the kill"
+    assert not (killed / "stats.json").exists()
+    assert run([str(src), "-o", str(killed), *opts, "--resume"]) == 0
+    assert tree_bytes(killed) == tree_bytes(clean_run)
