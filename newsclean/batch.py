@@ -302,8 +302,10 @@ def merge_stats(summaries: list[dict], n_inputs: int) -> dict[str, Any]:
     return result
 
 
-def format_summary(stats: dict, *, skipped: int = 0, seconds: float | None = None) -> str:
-    """The end-of-run summary printed on stderr."""
+def format_summary(stats: dict, *, skipped: int = 0, seconds: float | None = None,
+                   processed: int | None = None) -> str:
+    """The end-of-run summary printed on stderr (``processed``: records read by this run,
+    which excludes shards skipped by ``--resume``)."""
     reasons = ", ".join(f"{k} {v:,}" for k, v in stats["rejected_by_reason"].items())
     share = stats["paragraphs_removed"] / stats["paragraphs"] if stats["paragraphs"] else 0.0
     lines = [
@@ -321,7 +323,9 @@ def format_summary(stats: dict, *, skipped: int = 0, seconds: float | None = Non
     for failed in stats["shards_failed"]:
         lines.append(f"failed shard {failed['shard']:05d} {failed['source']}: {failed['error']}")
     if seconds is not None and seconds > 0:
-        lines.append(f"time: {seconds:.1f} s, {stats['read'] / seconds:,.0f} records/s")
+        processed = stats["read"] if processed is None else processed
+        lines.append(f"time: {seconds:.1f} s, {processed / seconds:,.0f} records/s"
+                     + (" (this run)" if skipped else ""))
     return "\n".join("newsclean clean: " + line for line in lines)
 
 
@@ -540,9 +544,9 @@ def run_clean(args: argparse.Namespace) -> int:
     skipped = 0
     try:
         if sources == ["-"]:
-            summaries = [process_shard(0, 1, "-", cfg, layout, on_batch=progress.on_batch,
-                                       items=read_jsonl_stream(sys.stdin.buffer),
-                                       stream=sys.stdout.buffer)]
+            summaries = ran = [process_shard(0, 1, "-", cfg, layout, on_batch=progress.on_batch,
+                                             items=read_jsonl_stream(sys.stdin.buffer),
+                                             stream=sys.stdout.buffer)]
         else:
             todo = list(range(len(sources)))
             if layout.root is not None:
@@ -566,8 +570,9 @@ def run_clean(args: argparse.Namespace) -> int:
         progress.close()
     stats = merge_stats(summaries, len(sources))
     _write_results(stats, layout, len(sources))
-    print(format_summary(stats, skipped=skipped, seconds=time.perf_counter() - started),
-          file=sys.stderr)
+    processed = sum(s.get("read", 0) for s in ran)
+    print(format_summary(stats, skipped=skipped, seconds=time.perf_counter() - started,
+                         processed=processed), file=sys.stderr)
     if stats["shards_failed"] or not stats["reconciled"]:
         return 1
     return 1 if args.strict and stats["rejected"] else 0
