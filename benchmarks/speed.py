@@ -229,7 +229,7 @@ def run_speed(texts: list[str], model: str | None, methods=METHODS) -> dict:
                 ["--worker", method, "--texts", str(texts_path), *model_args]
             )
         latency, wall = _run_child(["--latency", str(article_path), *model_args])
-    latency["process_wall_seconds"] = wall
+    latency["process_wall_seconds_incl_timed_runs"] = wall
     latency["target_first_clean_seconds"] = TARGET_FIRST_CLEAN_SECONDS
     latency["target_median_ms_per_article"] = TARGET_MEDIAN_MS_PER_1000_WORDS
     latency["meets_targets"] = (
