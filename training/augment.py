@@ -125,17 +125,27 @@ def implant_blocks(
     return pd.concat(pieces, ignore_index=True)
 
 
+def has_pools(data_dir: str | Path) -> bool:
+    """Whether ``data_dir`` is the shared data folder with its appeal candidates."""
+    data_dir = Path(data_dir)
+    return is_shared_data(data_dir) and (data_dir / "appeal_candidates.parquet").exists()
+
+
+Pools = dict[str, dict[str, list[str]]]
+
+
+def _pools(pools: Pools | str | Path, seed: int) -> Pools:
+    return pools if isinstance(pools, dict) else load_pools(Path(pools), seed)
+
+
 def augment_with_appeals(
-    table: pd.DataFrame, data_dir: str | Path, *, seed: int = 0, rate: float = AUGMENT_RATE
+    table: pd.DataFrame, pools: Pools | str | Path, *, seed: int = 0, rate: float = AUGMENT_RATE
 ) -> pd.DataFrame:
     """Implant appeal blocks into the train and validation splits (the test split is untouched).
 
-    Needs the shared data folder (for the pools); other data passes through unchanged.
+    ``pools`` is the result of :func:`load_pools` or the shared data folder to load it from.
     """
-    data_dir = Path(data_dir)
-    if not is_shared_data(data_dir) or not (data_dir / "appeal_candidates.parquet").exists():
-        return table
-    pools = load_pools(data_dir, seed)
+    pools = _pools(pools, seed)
     rng = np.random.default_rng(seed)
     parts = []
     for split, part in table.groupby("split", sort=False):
@@ -145,14 +155,24 @@ def augment_with_appeals(
     return pd.concat(parts, ignore_index=True)
 
 
-def appeal_test_table(table: pd.DataFrame, data_dir: str | Path, *, seed: int = 0) -> pd.DataFrame:
-    """Every eligible test article with one block of *test-domain* appeal lines implanted."""
-    data_dir = Path(data_dir)
-    pools = load_pools(data_dir, seed)
+def appeal_test_table(
+    table: pd.DataFrame, pools: Pools | str | Path, *, seed: int = 0
+) -> pd.DataFrame:
+    """Every eligible test article with one block of *test-domain* appeal lines implanted.
+
+    ``table`` needs the ``split`` column; ``pools`` as in :func:`augment_with_appeals`.
+    """
+    pools = _pools(pools, seed)
     test = table[table["split"] == "test"]
     rng = np.random.default_rng(seed + 1)
     implanted = implant_blocks(test, pools["test"], 1.0, rng, suffix="#appeal")
     return implanted[implanted["article_id"].str.endswith("#appeal")]
 
 
-__all__ = ["appeal_test_table", "augment_with_appeals", "implant_blocks", "load_pools"]
+__all__ = [
+    "appeal_test_table",
+    "augment_with_appeals",
+    "has_pools",
+    "implant_blocks",
+    "load_pools",
+]

@@ -15,11 +15,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from newsclean.features.table import TABLE_COLUMNS
+from newsclean.training.augment import (
+    appeal_test_table,
+    augment_with_appeals,
+    has_pools,
+    load_pools,
+)
 from newsclean.training.data import (
     BOILERPLATE,
     EITHER,
     data_fingerprint,
-    is_shared_data,
     load_labelled,
     sample_articles,
 )
@@ -75,11 +80,10 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
         table = sample_articles(table, config.sample, config.seed)
     table["split"] = domain_split(table["domain"], seed=config.seed)
     appeal_table = None
-    if config.augment and is_shared_data(Path(config.data)):
-        from newsclean.training.augment import appeal_test_table, augment_with_appeals
-
-        appeal_table = appeal_test_table(table, config.data, seed=config.seed)
-        table = augment_with_appeals(table, config.data, seed=config.seed)
+    if config.augment and has_pools(config.data):
+        pools = load_pools(Path(config.data), config.seed)
+        appeal_table = appeal_test_table(table, pools, seed=config.seed)
+        table = augment_with_appeals(table, pools, seed=config.seed)
     return table, appeal_table, fingerprint
 
 

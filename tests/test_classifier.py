@@ -1,0 +1,109 @@
+"""ParagraphClassifier's scikit-learn API, checked on paragraph tables."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
+
+from newsclean.classifier import ParagraphClassifier
+from newsclean.features import HashedText, PlaceFeatures, ShapeFeatures, VoiceFeatures
+from tests.corpus import make_corpus
+
+ESTIMATORS = [
+    HashedText(),
+    ShapeFeatures(),
+    VoiceFeatures(),
+    PlaceFeatures(),
+    ParagraphClassifier(),
+]
+
+
+# parametrize_with_checks is not used: every featuriser and the classifier take a paragraph
+# table (a DataFrame of text), so its numeric-array checks are all skipped by the input tags.
+# The data-free API checks run below, and the data-dependent ones (fit returns self,
+# idempotence, pickling) are redone on paragraph tables.
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_api_checks(estimator):
+    name = type(estimator).__name__
+    check_no_attributes_set_in_init(name, estimator)
+    check_parameters_default_constructible(name, estimator)
+    check_get_params_invariance(name, estimator)
+    check_set_params(name, estimator)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    c = make_corpus(40, seed=1)
+    return c[["article_id", "position", "text"]], c["label"].to_numpy(), c["domain"]
+
+
+def small():
+    return ParagraphClassifier(n_features=2**10, cv=2, random_state=0)
+
+
+def test_fit_returns_self_and_is_idempotent(corpus):
+    X, y, groups = corpus
+    model = small()
+    assert model.fit(X, y, groups=groups) is model
+    first = model.predict_proba(X)
+    second = clone(model).fit(X, y, groups=groups).predict_proba(X)
+    assert np.allclose(first, second)
+    assert model.fit(X, y, groups=groups).predict_proba(X) == pytest.approx(first)
+
+
+def test_pickle_round_trip(corpus):
+    X, y, groups = corpus
+    model = small().fit(X, y, groups=groups)
+    again = pickle.loads(pickle.dumps(model))
+    assert np.array_equal(model.predict_proba(X), again.predict_proba(X))
+
+
+def test_both_passes_are_kept(corpus):
+    X, y, groups = corpus
+    scores = small().fit(X, y, groups=groups).score_paragraphs(X)
+    assert list(scores.columns) == ["score_raw", "score"]
+    flat = ParagraphClassifier(n_features=2**10, context=False).fit(X, y)
+    s = flat.score_paragraphs(X)
+    assert np.array_equal(s["score"], s["score_raw"])
+
+
+def test_predict_uses_threshold(corpus):
+    X, y, groups = corpus
+    model = small().fit(X, y, groups=groups)
+    assert set(model.set_params(threshold=0.0).predict(X)) == {"boilerplate"}
+    assert set(model.set_params(threshold=1.0).predict(X)) <= {"editorial", "boilerplate"}
+
+
+def test_weight_zero_rows_are_not_learned(corpus):
+    X, y, groups = corpus
+    w = np.ones(len(y))
+    w[y == "boilerplate"] = 0
+    with pytest.raises(ValueError, match="both editorial and boilerplate"):
+        small().fit(X, y, sample_weight=w)
+
+
+def test_bad_labels_and_params(corpus):
+    X, y, _ = corpus
+    with pytest.raises(ValueError, match="labels must be"):
+        small().fit(X, np.where(y == "editorial", "story", y))
+    with pytest.raises(ValueError, match="'cv'"):
+        ParagraphClassifier(cv=1).fit(X, y)
+    with pytest.raises(TypeError, match="paragraph table"):
+        small().fit(np.zeros((3, 2)), ["editorial"] * 3)
+
+
+def test_classes_order(corpus):
+    X, y, groups = corpus
+    model = small().fit(X, y, groups=groups)
+    assert model.classes_.tolist() == ["boilerplate", "editorial"]
+    proba = model.predict_proba(X)
+    assert np.allclose(proba.sum(axis=1), 1)
+    pred = model.predict(X)
+    assert ((proba[:, 0] >= model.threshold) == (pred == "boilerplate")).all()

@@ -1,0 +1,238 @@
+"""The library call: API contract on the tiny model, behaviour on the shipped model."""
+
+import threading
+import warnings
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import newsclean
+from newsclean import classify, clean, clean_frame, clean_texts
+from newsclean.features import split_paragraphs
+
+STORY = [
+    "Valley council approves new river footbridge",
+    "The Valley council voted 7-2 on Tuesday evening to build a footbridge across the river "
+    "near the old mill, ending a debate that has run for almost a decade.",
+    "The bridge will cost about $2.1 million and is due to open in the spring of next year, "
+    "according to the council's planning office.",
+    "Supporters said the crossing would link two neighbourhoods that are now a twenty-minute "
+    "drive apart, while opponents questioned whether the town could afford the upkeep.",
+    '"This is the most requested project we have had," said councillor Maria Hendricks, who '
+    "chairs the transport committee.",
+    "Construction is expected to begin in October once the final designs are approved by the "
+    "regional water authority.",
+]
+
+NEWSLETTER_BOX = [
+    "Get the Valley Morning briefing in your inbox",
+    "Sign up for our free newsletter and start every weekday with the stories that matter to you.",
+    "By signing up you agree to our terms of use and privacy policy.",
+    "Sign up",
+]
+
+DONATION_APPEAL = [
+    "A note to our readers",
+    "Local reporting has never been harder to pay for. Stories like this one take weeks of "
+    "work, and we rely on readers like you to keep them free for everyone.",
+    "Every contribution, however small, keeps our newsroom going.",
+    "One-time",
+    "Monthly",
+    "Yearly",
+    "Give now",
+    "Maybe later",
+]
+
+
+def article(*blocks):
+    return "\n".join(line for block in blocks for line in block) + "\n"
+
+
+def kept(text, cleaned):
+    return [s.text for s in split_paragraphs(cleaned)]
+
+
+# -- API contract (tiny model; fast) ------------------------------------------------------------
+def test_clean_keeps_editorial_paragraphs_and_their_separators(tiny_model):
+    text = "Sign up for our morning newsletter and get the day's top stories in your inbox.\r\n"
+    text += "\r\n".join(STORY) + "\r\nShare this article\r\n"
+    labels = classify(text, model=tiny_model)
+    editorial = [p.text for p in labels if p.label == "editorial"]
+    assert 0 < len(editorial) < len(labels)
+    # the last kept paragraph keeps its own line end, whatever followed it
+    expected = "\r\n".join(editorial) + "\r\n"
+    assert clean(text, model=tiny_model) == expected
+
+
+def test_empty_and_whitespace_text_unchanged(tiny_model):
+    for text in ["", "   ", "\n\n \r\n"]:
+        assert clean(text, model=tiny_model) == text
+        assert classify(text, model=tiny_model) == []
+
+
+def test_classify_fields(tiny_model):
+    text = article(STORY)
+    paragraphs = classify(text, model=tiny_model)
+    assert [p.index for p in paragraphs] == list(range(len(STORY)))
+    for p in paragraphs:
+        assert text[p.start : p.end] == p.text
+        assert 0.0 <= p.score <= 1.0 and 0.0 <= p.score_raw <= 1.0
+        assert p.label in {"editorial", "boilerplate"}
+
+
+def test_threshold_extremes(tiny_model):
+    text = article(STORY, NEWSLETTER_BOX)
+    assert clean(text, model=tiny_model, threshold=1.01) == text
+    assert clean(text, model=tiny_model, threshold=0.0) == ""
+
+
+@pytest.mark.parametrize(
+    "value, match",
+    [(b"bytes", "decode"), (None, "NoneType"), (3, "int")],
+)
+def test_non_str_raises_type_error_naming_the_type(tiny_model, value, match):
+    with pytest.raises(TypeError, match=match):
+        clean(value, model=tiny_model)
+
+
+def test_html_input_warns(tiny_model):
+    with pytest.warns(UserWarning, match="looks like HTML"):
+        clean("<html><body><p>Hello</p><div>World</div></body></html>", model=tiny_model)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        clean("Prices rose 3% <5% forecast> said the bank.", model=tiny_model)
+
+
+def test_huge_paragraph_finishes(tiny_model):
+    text = "word " * 2_000_000 + "\nSecond line."  # a 10 MB paragraph
+    out = clean(text, model=tiny_model, threshold=1.01)
+    assert out == text
+
+
+def test_clean_frame_vectorised_and_annotated(tiny_model):
+    df = pd.DataFrame({"id": [1, 2, 3], "text": [article(STORY), "", article(NEWSLETTER_BOX)]})
+    out = clean_frame(df, model=tiny_model, annotate=True)
+    assert out["id"].tolist() == [1, 2, 3]
+    assert list(out.columns) == ["id", "text", "text_paragraphs"]
+    assert out.loc[1, "text_paragraphs"] == []
+    assert [p["label"] for p in out.loc[0, "text_paragraphs"]] == [
+        p.label for p in classify(article(STORY), model=tiny_model)
+    ]
+    assert df["text"].tolist()[0] == article(STORY)  # input untouched
+
+
+def test_clean_frame_names_the_bad_row(tiny_model):
+    df = pd.DataFrame({"text": ["fine", 5]}, index=["a", "b"])
+    with pytest.raises(TypeError, match=r"text\['b'\] must be str, got int"):
+        clean_frame(df, model=tiny_model)
+
+
+def test_clean_texts_counts(tiny_model):
+    result = clean_texts([article(STORY)], model=tiny_model, threshold=0.0)[0]
+    assert result.n_paragraphs == result.n_removed == len(STORY)
+    assert result.chars_removed == sum(len(s) for s in STORY)
+
+
+def test_loaded_model_is_cached_and_thread_safe(tiny_model_dir):
+    models = []
+    threads = [
+        threading.Thread(target=lambda: models.append(newsclean.load_model(tiny_model_dir)))
+        for _ in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len({id(m) for m in models}) == 1
+    texts = [article(STORY, NEWSLETTER_BOX)] * 4
+    expected = clean(texts[0], model=models[0])
+    results = []
+    workers = [
+        threading.Thread(target=lambda t=t: results.append(clean(t, model=models[0])))
+        for t in texts
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert results == [expected] * 4
+
+
+def test_import_is_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, newsclean; "
+        "print(sorted(m for m in ('mlflow', 'matplotlib', 'dask') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+paragraph_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(paragraph_text, max_size=10), st.sampled_from(["\n", "\r\n", "\n\n"]), st.floats(0, 1)
+)
+def test_property_clean_is_a_subsequence_and_classify_covers_all(tiny_model, parts, sep, cut):
+    text = sep.join(parts)
+    paragraphs = classify(text, model=tiny_model)
+    spans = split_paragraphs(text)
+    assert [(p.start, p.end, p.text) for p in paragraphs] == [tuple(s) for s in spans]
+    cleaned = clean(text, model=tiny_model, threshold=cut)
+    kept_texts = [s.text for s in split_paragraphs(cleaned)]
+    expected = [p.text for p in paragraphs if p.score < cut]
+    assert kept_texts == expected
+    # kept paragraphs appear in the output in order, byte for byte
+    pos = 0
+    for t in kept_texts:
+        pos = cleaned.index(t, pos) + len(t)
+
+
+# -- behaviour with the shipped model ---------------------------------------------------------
+def test_appeal_block_goes_whole_and_story_survives():
+    text = article(STORY, NEWSLETTER_BOX, DONATION_APPEAL)
+    assert kept(text, clean(text)) == STORY
+
+
+def test_newsletter_box_in_the_middle_goes():
+    text = article(STORY[:3], NEWSLETTER_BOX, STORY[3:])
+    assert kept(text, clean(text)) == STORY
+
+
+def test_article_about_a_donation_drive_keeps_every_paragraph():
+    story = [
+        "Food bank's winter donation drive beats its target",
+        "The Riverside Food Bank said on Monday that its winter donation drive raised "
+        "$310,000, beating its goal by a third.",
+        "More than 4,000 people gave, most of them one-time donors who gave less than $50, "
+        "said director Tom Alvarez.",
+        '"People gave what they could, and it added up," Alvarez said, adding that monthly '
+        "donors now make up a fifth of the charity's income.",
+        "The money will pay for fresh produce at the charity's three pantries until April.",
+        "Donations can still be made at the food bank's warehouse on Mill Road, the charity said.",
+    ]
+    text = article(story)
+    assert kept(text, clean(text)) == story
+
+
+def test_article_about_a_newsletter_launch_keeps_every_paragraph():
+    story = [
+        "Local reporter launches paid newsletter on school boards",
+        "Former Courier education reporter Ana Silva has launched a subscription newsletter "
+        "covering the region's twelve school boards.",
+        "Silva said about 900 readers signed up in the first week, and that subscribers pay "
+        "$6 a month for two issues a week.",
+        "Newsletters written by individual journalists have grown quickly in the past five "
+        "years, according to a study by the state university's media school.",
+        "Silva said she would publish board meeting minutes in full for paying subscribers.",
+    ]
+    text = article(story)
+    assert kept(text, clean(text)) == story
