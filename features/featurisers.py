@@ -341,11 +341,12 @@ SHAPE_NAMES = [
 
 
 def _shape_row(text: str, n_chars: int) -> list[float]:
-    words = _WORD.findall(text)
+    words = text.split()
     n_words = len(words)
     n = max(len(text), 1)
     stripped = text.rstrip()
     last = stripped[-1:] if stripped else ""
+    digits = len(_DIGIT.findall(text))
     letters = len(_LETTER.findall(text))
     upper = len(_UPPER.findall(text))
     title = sum(1 for w in words if w[:1].isupper())
@@ -353,13 +354,13 @@ def _shape_row(text: str, n_chars: int) -> list[float]:
         math.log1p(n_chars),
         math.log1p(n_words),
         upper / max(letters, 1),
-        len(_DIGIT.findall(text)) / n,
+        digits / n,
         letters / n,
         float(text.lstrip()[:1].isupper()),
         float(last in _TERMINAL),
         float(last == ":"),
         float(_URL.search(text) is not None),
-        float(_EMAIL.search(text) is not None),
+        float("@" in text and _EMAIL.search(text) is not None),
         float(_HANDLE.search(text) is not None),
         float(len(_MONEY.findall(text))),
         float(len(_SEPARATORS.findall(text))),
@@ -384,11 +385,14 @@ def neighbour_offsets(window: int) -> list[int]:
 
 
 def shift_within_articles(
-    values: np.ndarray, X: pd.DataFrame, offset: int, fill: float = 0.0
+    values: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], offset: int, fill: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``values`` of the paragraph ``offset`` rows away in the same article, and a present mask."""
+    """``values`` of the paragraph ``offset`` rows away in the same article, and a present mask.
+
+    ``bounds`` is :func:`~newsclean.features.table.article_bounds` of the table.
+    """
     n = len(values)
-    starts, ends = article_bounds(X)
+    starts, ends = bounds
     target = np.arange(n) + offset
     present = (target >= starts) & (target < ends)
     shifted = np.full(values.shape, fill, dtype=np.float64)
@@ -430,8 +434,9 @@ class ShapeFeatures(_StatelessTransformer):
         check_table(X)
         own = shape_matrix(X, self.max_chars)
         blocks = [own]
+        bounds = article_bounds(X)
         for offset in neighbour_offsets(self.window):
-            shifted, present = shift_within_articles(own, X, offset)
+            shifted, present = shift_within_articles(own, bounds, offset)
             blocks.extend([shifted, present[:, None].astype(np.float64)])
         return np.hstack(blocks)
 
@@ -456,7 +461,7 @@ VOICE_NAMES = [
 
 
 def _voice_row(text: str) -> list[float]:
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = _WORD.findall(text.lower())
     n = max(len(words), 1)
     first_plural = sum(1 for w in words if w in _FIRST_PLURAL)
     second = sum(1 for w in words if w in _SECOND_PERSON)
@@ -567,9 +572,9 @@ class PlaceFeatures(_StatelessTransformer):
         position = index - starts
         n_par = ends - starts
         from_end = ends - 1 - index
-        # Word counts on a bounded prefix: a proxy good enough for "short" and "long".
+        # Whitespace-separated words of a bounded prefix, as in ShapeFeatures' is_short/is_long.
         words = np.fromiter(
-            (len(_WORD.findall(t[:MAX_CHARS_DEFAULT])) for t in texts), dtype=np.int64, count=n
+            (len(t[:MAX_CHARS_DEFAULT].split()) for t in texts), dtype=np.int64, count=n
         )
         chars = np.fromiter((len(t) for t in texts), dtype=np.float64, count=n)
         short = words <= self.short_line_words
