@@ -8,7 +8,9 @@ real lines from the shared data and implants them, as blocks, into editorial art
   60, about 50 were genuine appeals or sign-up prompts; the rest are kept as the noise of a
   real pool);
 - *button lines*: short page-view boilerplate lines (at most 4 words) seen on several domains of
-  the same split ("Subscribe", "Share", "Log in", "Newsletter").
+  the same split that are calls to action, i.e. contain a word of :data:`BUTTON_CUES`
+  ("Subscribe", "Give now", "Monthly", "Log in", "Share"); menu words such as "Arts" or "Iraq"
+  are left out, because they are not what an appeal block is made of.
 
 A block is 1-3 appeal lines followed by 0-4 button lines, put after the story's end (half of the
 blocks), after its 3rd-6th paragraph (three in ten), or at the top (two in ten). Lines are drawn
@@ -26,11 +28,18 @@ from newsclean.training.data import BOILERPLATE, EDITORIAL, is_shared_data
 from newsclean.training.split import domain_split
 
 #: Share of articles of the train and validation splits that receive a block.
-AUGMENT_RATE = 0.25
+AUGMENT_RATE = 0.4
 #: Articles need this many editorial paragraphs to receive a block.
 MIN_EDITORIAL_PARAGRAPHS = 3
 BUTTON_MAX_WORDS = 4
 BUTTON_MIN_DOMAINS = 2
+#: Words that make a short line a call to action (matched as whole words, case-insensitive).
+BUTTON_CUES = (
+    "subscribe|subscription|sign|signup|register|join|donate|donation|give|contribute|support|"
+    "member|membership|monthly|yearly|annual|one-time|once|newsletter|newsletters|inbox|email|"
+    "follow|share|tweet|app|download|log|login|account|later|thanks|continue|upgrade|premium|"
+    "free|trial|offer|access|unlock|alerts|notifications|podcast|rss"
+)
 APPEAL_MIN_TOKENS = 3
 APPEAL_MAX_TOKENS = 120
 #: Where a block goes: after the end, inside the story, at the top.
@@ -53,8 +62,7 @@ def load_pools(data_dir: Path, seed: int) -> dict[str, dict[str, list[str]]]:
     page = page.assign(split=domain_split(page["domain"], seed=seed))
     spread = page.groupby(["split", "text"])["domain"].nunique()
     buttons = spread[spread >= BUTTON_MIN_DOMAINS].reset_index()
-    # Digits-only lines ("1", "2") are pagers, not buttons.
-    buttons = buttons[buttons["text"].str.contains(r"[^\W\d_]", regex=True)]
+    buttons = buttons[buttons["text"].str.contains(rf"(?i)\b(?:{BUTTON_CUES})\b", regex=True)]
 
     pools = {}
     for split in ("train", "validation", "test"):
