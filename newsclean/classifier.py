@@ -46,7 +46,7 @@ BOILERPLATE = "boilerplate"
 LABELS = (BOILERPLATE, EDITORIAL)  # sorted, as scikit-learn orders classes_
 
 #: Regularisation of the first-pass linear model (SGD ``alpha``).
-ALPHA_DEFAULT = 2e-5
+ALPHA_DEFAULT = 3e-4
 #: Folds used to produce out-of-fold first-pass scores for the context pass.
 CV_DEFAULT = 3
 #: Default decision threshold on the boilerplate probability; training replaces it with one
@@ -65,7 +65,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     char_ngrams : bool, default=False
         Add hashed character 3-5-grams to the word uni- and bigrams (on the shared data they
         cost 5x the featurising time for no gain on held-out publishers).
-    alpha : float, default=2e-5
+    alpha : float, default=3e-4
         L2 regularisation of the first-pass logistic model.
     window : int, default=2
         Neighbours on each side used by the shape featuriser and by the context pass.
@@ -192,7 +192,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
 
     def _make_first_pass(self) -> SGDClassifier:
         return SGDClassifier(
-            loss="log_loss", alpha=self.alpha, max_iter=30, tol=1e-4, random_state=self.random_state
+            loss="log_loss", alpha=self.alpha, max_iter=50, tol=1e-4, random_state=self.random_state
         )
 
     # -- fitting ------------------------------------------------------------------------------

@@ -37,10 +37,20 @@ def article(seed: int) -> str:
 
 
 def good_records(n: int, start: int = 0) -> list[dict]:
-    return [{"id": f"a{i}", "text": article(i), "section": ["news", "local"][i % 2],
-             "words": 100 + i, "score": i / 7, "flag": i % 3 == 0, "tags": ["x", str(i)],
-             "meta": {"author": f"writer {i}", "pages": [i, i + 1]}, "note": None}
-            for i in range(start, start + n)]
+    return [
+        {
+            "id": f"a{i}",
+            "text": article(i),
+            "section": ["news", "local"][i % 2],
+            "words": 100 + i,
+            "score": i / 7,
+            "flag": i % 3 == 0,
+            "tags": ["x", str(i)],
+            "meta": {"author": f"writer {i}", "pages": [i, i + 1]},
+            "note": None,
+        }
+        for i in range(start, start + n)
+    ]
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:
@@ -58,8 +68,9 @@ def read_lines(path: Path) -> list[dict]:
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
     """Every file under ``root``, by relative path."""
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -80,8 +91,13 @@ def test_validate_rejects_with_exact_reasons():
     kept = list(validate(items, shard, max_chars=10))
     assert [it.record["id"] for it in kept] == [1]
     assert [(r["line"], r["id"], r["reason"]) for r in shard.rejected] == [
-        (2, 2, "missing_text"), (3, 3, "missing_text"), (4, 4, "text_not_string"),
-        (5, 5, "too_long"), (6, 6, "undecodable"), (7, 7, "malformed_json")]
+        (2, 2, "missing_text"),
+        (3, 3, "missing_text"),
+        (4, 4, "text_not_string"),
+        (5, 5, "too_long"),
+        (6, 6, "undecodable"),
+        (7, 7, "malformed_json"),
+    ]
     assert shard.stats["read"] == 7 and shard.stats["rejected"] == 6
     assert shard.stats["rejected_missing_text"] == 2
     assert shard.rejected[-1]["raw"] == '{"id": 7, "text": '
@@ -101,8 +117,13 @@ def test_clean_step_with_a_stub_job_counts_and_sets_fields():
     seen = []
     shard = Shard(index=0, n_shards=1, source="mem", on_batch=lambda *a: seen.append(a))
     batches = batched(items_from_dicts([{"text": "ab"}, {"text": "cd"}, {"text": "e"}]), 2)
-    out = [it.record for b in clean(batches, shard, job=job, output_field="clean",
-                                    annotation_field="clean_paragraphs") for it in b]
+    out = [
+        it.record
+        for b in clean(
+            batches, shard, job=job, output_field="clean", annotation_field="clean_paragraphs"
+        )
+        for it in b
+    ]
     assert out[0] == {"text": "ab", "clean": "AB", "clean_paragraphs": [{"label": "x"}]}
     assert shard.stats["paragraphs"] == 6 and shard.stats["paragraphs_removed"] == 3
     assert shard.stats["chars"] == 5 and shard.stats["chars_removed"] == 15
@@ -119,7 +140,9 @@ def test_write_step_counts_and_routes_writer_rejects():
     write(batched(items_from_dicts([{"id": i} for i in range(4)]), 2), shard, HalfWriter())
     assert shard.stats["written"] == 2
     assert [(r["row"], r["id"], r["reason"]) for r in shard.rejected] == [
-        (2, 1, "schema_mismatch"), (4, 3, "schema_mismatch")]
+        (2, 1, "schema_mismatch"),
+        (4, 3, "schema_mismatch"),
+    ]
 
 
 def test_clean_job_matches_library(tiny_model_dir):
@@ -148,8 +171,9 @@ def test_expand_inputs_sorts_dirs_and_globs(tmp_path):
     (tmp_path / "d").mkdir()
     for name in ("d/b.jsonl", "d/a.parquet", "d/_skip.jsonl", "d/readme.txt", "c.csv"):
         (tmp_path / name).write_text("")
-    files, problems = expand_inputs([str(tmp_path / "d"), str(tmp_path / "*.csv"),
-                                     str(tmp_path / "nothing*.jsonl")])
+    files, problems = expand_inputs(
+        [str(tmp_path / "d"), str(tmp_path / "*.csv"), str(tmp_path / "nothing*.jsonl")]
+    )
     assert [Path(f).name for f in files] == ["c.csv", "a.parquet", "b.jsonl"]
     assert len(problems) == 1 and "no input files match" in problems[0]
 
@@ -188,31 +212,49 @@ def make_bad_dump(path: Path) -> list[tuple[int, object, str]]:
     return bad
 
 
-def test_bad_records_are_rejected_with_reasons_and_counts_reconcile(tmp_path, tiny_model_dir,
-                                                                    capsys):
+def test_bad_records_are_rejected_with_reasons_and_counts_reconcile(
+    tmp_path, tiny_model_dir, capsys
+):
     src = tmp_path / "dump.jsonl"
     bad = make_bad_dump(src)
     out = tmp_path / "out"
-    code = run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "--max-chars", "5000",
-                "-q"])
+    code = run(
+        [str(src), "-o", str(out), "--model", str(tiny_model_dir), "--max-chars", "5000", "-q"]
+    )
     assert code == 0
     stats = json.loads((out / "stats.json").read_text())
     assert stats["read"] == 13 + len(bad)
     assert stats["written"] == 13 and stats["rejected"] == len(bad)
     assert stats["reconciled"] is True
-    assert stats["rejected_by_reason"] == {"malformed_json": 1, "missing_text": 2,
-                                           "not_an_object": 1, "text_not_string": 2,
-                                           "too_long": 1, "undecodable": 2}
+    assert stats["rejected_by_reason"] == {
+        "malformed_json": 1,
+        "missing_text": 2,
+        "not_an_object": 1,
+        "text_not_string": 2,
+        "too_long": 1,
+        "undecodable": 2,
+    }
     rejects = read_lines(out / "rejects.jsonl")
     assert [(r["line"], r["id"], r["reason"]) for r in rejects] == bad
-    assert all(r["source"] == str(src) and r["detail"] and "\n" not in r["detail"]
-               for r in rejects)
+    assert all(r["source"] == str(src) and r["detail"] and "\n" not in r["detail"] for r in rejects)
     assert len(read_lines(out / "part-00000.jsonl")) == 13
     err = capsys.readouterr().err
     assert "counts reconcile: read 22 = written 13 + rejected 9" in err
     # --strict turns rejects into exit status 1
-    code = run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "--max-chars", "5000",
-                "-q", "--overwrite", "--strict"])
+    code = run(
+        [
+            str(src),
+            "-o",
+            str(out),
+            "--model",
+            str(tiny_model_dir),
+            "--max-chars",
+            "5000",
+            "-q",
+            "--overwrite",
+            "--strict",
+        ]
+    )
     assert code == 1
 
 
@@ -294,8 +336,19 @@ def test_resume_with_other_options_is_refused(tmp_path, tiny_model_dir, capsys):
     inputs = _three_shards(tmp_path)
     out = tmp_path / "out"
     assert run([*inputs, "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
-    code = run([*inputs, "-o", str(out), "--model", str(tiny_model_dir), "-q", "--resume",
-                "--threshold", "0.9"])
+    code = run(
+        [
+            *inputs,
+            "-o",
+            str(out),
+            "--model",
+            str(tiny_model_dir),
+            "-q",
+            "--resume",
+            "--threshold",
+            "0.9",
+        ]
+    )
     assert code == 2
     assert "--resume needs the same" in capsys.readouterr().err
 
@@ -323,13 +376,30 @@ def test_jsonl_round_trip_keeps_fields(tmp_path, tiny_model_dir):
     with gzip.open(src, "wt", encoding="utf-8") as fh:
         fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     out = tmp_path / "out.jsonl"
-    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q",
-                "--output-field", "clean", "--annotate"]) == 0
+    assert (
+        run(
+            [
+                str(src),
+                "-o",
+                str(out),
+                "--model",
+                str(tiny_model_dir),
+                "-q",
+                "--output-field",
+                "clean",
+                "--annotate",
+            ]
+        )
+        == 0
+    )
     got = read_lines(out)
     assert _without(got, "clean", "clean_paragraphs") == records
     assert list(got[0]) == [*records[0], "clean", "clean_paragraphs"]
-    assert all(set(p) == {"index", "start", "end", "score", "score_raw", "label"}
-               for r in got for p in r["clean_paragraphs"])
+    assert all(
+        set(p) == {"index", "start", "end", "score", "score_raw", "label"}
+        for r in got
+        for p in r["clean_paragraphs"]
+    )
     assert (tmp_path / "out.jsonl.stats.json").exists()
     assert (tmp_path / "out.jsonl.rejects.jsonl").read_text() == ""
 
@@ -344,33 +414,60 @@ def test_parquet_round_trip_keeps_types(tmp_path, tiny_model_dir):
         r["price"] = Decimal("1.25") * i
         r["blob"] = bytes([i, 255])
     table = pa.Table.from_pylist(records)
-    table = table.cast(table.schema.set(table.schema.get_field_index("words"),
-                                        pa.field("words", pa.int16())))
+    table = table.cast(
+        table.schema.set(table.schema.get_field_index("words"), pa.field("words", pa.int16()))
+    )
     src = tmp_path / "in.parquet"
     pq.write_table(table, src, row_group_size=2)
     out = tmp_path / "out"
-    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q", "--annotate",
-                "--batch-size", "2"]) == 0
+    assert (
+        run(
+            [
+                str(src),
+                "-o",
+                str(out),
+                "--model",
+                str(tiny_model_dir),
+                "-q",
+                "--annotate",
+                "--batch-size",
+                "2",
+            ]
+        )
+        == 0
+    )
     got = pq.read_table(out / "part-00000.parquet")
     assert got.schema.field("words").type == pa.int16()
     assert got.drop_columns(["text", "text_paragraphs"]).equals(table.drop_columns(["text"]))
-    assert got.column("text").to_pylist() == [r.text for r in __import__("newsclean").clean_texts(
-        [r["text"] for r in records], model=str(tiny_model_dir))]
+    assert got.column("text").to_pylist() == [
+        r.text
+        for r in __import__("newsclean").clean_texts(
+            [r["text"] for r in records], model=str(tiny_model_dir)
+        )
+    ]
 
 
 def test_csv_round_trip_keeps_strings(tmp_path, tiny_model_dir):
     import csv
 
     src = tmp_path / "in.csv"
-    rows = [{"id": f"{i:03d}", "text": article(i), "quote": 'said "yes", then left',
-             "empty": "", "multi": "line one\r\nline two", "num": "1.50"} for i in range(5)]
+    rows = [
+        {
+            "id": f"{i:03d}",
+            "text": article(i),
+            "quote": 'said "yes", then left',
+            "empty": "",
+            "multi": "line one\r\nline two",
+            "num": "1.50",
+        }
+        for i in range(5)
+    ]
     with open(src, "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
     out = tmp_path / "out"
-    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q",
-                "--annotate"]) == 0
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q", "--annotate"]) == 0
     with open(out / "part-00000.csv", newline="", encoding="utf-8") as fh:
         got = list(csv.DictReader(fh))
     assert _without(got, "text", "text_paragraphs") == _without(rows, "text")
@@ -382,8 +479,23 @@ def test_jsonl_to_parquet_rejects_records_that_do_not_fit_the_schema(tmp_path, t
     records[3]["words"] = "many"  # the first batch made it an integer column
     src = write_jsonl(tmp_path / "in.jsonl", records)
     out = tmp_path / "out"
-    assert run([str(src), "-o", str(out), "--format", "parquet", "--batch-size", "2",
-                "--model", str(tiny_model_dir), "-q"]) == 0
+    assert (
+        run(
+            [
+                str(src),
+                "-o",
+                str(out),
+                "--format",
+                "parquet",
+                "--batch-size",
+                "2",
+                "--model",
+                str(tiny_model_dir),
+                "-q",
+            ]
+        )
+        == 0
+    )
     assert pq.read_table(out / "part-00000.parquet").num_rows == 3
     (reject,) = read_lines(out / "rejects.jsonl")
     assert (reject["line"], reject["id"], reject["reason"]) == (4, "a3", "schema_mismatch")
@@ -397,9 +509,23 @@ def test_stdin_to_stdout(tmp_path, tiny_model_dir):
     records = good_records(3)
     data = "".join(json.dumps(r) + "\n" for r in records) + "not json\n"
     proc = subprocess.run(
-        [sys.executable, "-m", "newsclean.batch", "-", "--model", str(tiny_model_dir), "-q",
-         "--rejects", str(tmp_path / "rej.jsonl")],
-        input=data.encode(), capture_output=True, cwd=ROOT, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "newsclean.batch",
+            "-",
+            "--model",
+            str(tiny_model_dir),
+            "-q",
+            "--rejects",
+            str(tmp_path / "rej.jsonl"),
+        ],
+        input=data.encode(),
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr.decode()
     got = [json.loads(line) for line in proc.stdout.decode().splitlines()]
     assert _without(got, "text") == _without(records, "text")
@@ -416,32 +542,40 @@ def dump(tmp_path) -> Path:
     return write_jsonl(tmp_path / "in.jsonl", good_records(2))
 
 
-@pytest.mark.parametrize("argv", [
-    ["-", "IN", "-o", "out"],                       # stdin mixed with files
-    ["-", "-o", "somewhere"],                       # stdin writes to stdout only
-    ["-", "--format", "parquet"],                   # stdin writes JSONL
-    ["-", "--engine", "dask"],
-    ["IN"],                                         # -o missing
-    ["IN", "-o", "-"],                              # stdout only for stdin
-    ["IN", "IN2", "-o", "one.jsonl"],               # single file needs a single input
-    ["IN", "-o", "one.jsonl", "--format", "csv"],   # format contradicts suffix
-    ["IN", "-o", "one.jsonl", "--resume"],          # resume needs a directory
-    ["IN", "-o", "out", "--resume", "--overwrite"],
-    ["IN", "-o", "out", "--scheduler", "tcp://127.0.0.1:8786"],
-    ["IN", "-o", "out", "--jobs", "0"],
-    ["IN", "-o", "out", "--batch-size", "0"],
-    ["IN", "-o", "out", "--threshold", "1.5"],
-    ["IN", "-o", "out", "--engine", "spark"],
-    ["IN", "-o", "out", "--model", "/no/such/model"],
-    ["IN.txt", "-o", "out"],                        # unknown input format
-    ["NOTHING*.jsonl", "-o", "out"],                # glob matching nothing
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-", "IN", "-o", "out"],  # stdin mixed with files
+        ["-", "-o", "somewhere"],  # stdin writes to stdout only
+        ["-", "--format", "parquet"],  # stdin writes JSONL
+        ["-", "--engine", "dask"],
+        ["IN"],  # -o missing
+        ["IN", "-o", "-"],  # stdout only for stdin
+        ["IN", "IN2", "-o", "one.jsonl"],  # single file needs a single input
+        ["IN", "-o", "one.jsonl", "--format", "csv"],  # format contradicts suffix
+        ["IN", "-o", "one.jsonl", "--resume"],  # resume needs a directory
+        ["IN", "-o", "out", "--resume", "--overwrite"],
+        ["IN", "-o", "out", "--scheduler", "tcp://127.0.0.1:8786"],
+        ["IN", "-o", "out", "--jobs", "0"],
+        ["IN", "-o", "out", "--batch-size", "0"],
+        ["IN", "-o", "out", "--threshold", "1.5"],
+        ["IN", "-o", "out", "--engine", "spark"],
+        ["IN", "-o", "out", "--model", "/no/such/model"],
+        ["IN.txt", "-o", "out"],  # unknown input format
+        ["NOTHING*.jsonl", "-o", "out"],  # glob matching nothing
+    ],
+)
 def test_bad_argument_combinations_exit_2(argv, dump, tmp_path, tiny_model_dir):
     other = write_jsonl(tmp_path / "in2.jsonl", good_records(1))
     (tmp_path / "in.txt").write_text("x")
-    subst = {"IN": str(dump), "IN2": str(other), "IN.txt": str(tmp_path / "in.txt"),
-             "NOTHING*.jsonl": str(tmp_path / "nothing*.jsonl"),
-             "out": str(tmp_path / "out"), "one.jsonl": str(tmp_path / "one.jsonl")}
+    subst = {
+        "IN": str(dump),
+        "IN2": str(other),
+        "IN.txt": str(tmp_path / "in.txt"),
+        "NOTHING*.jsonl": str(tmp_path / "nothing*.jsonl"),
+        "out": str(tmp_path / "out"),
+        "one.jsonl": str(tmp_path / "one.jsonl"),
+    }
     argv = [subst.get(a, a) for a in argv]
     if "--model" not in argv:
         argv += ["--model", str(tiny_model_dir)]
@@ -456,16 +590,30 @@ def test_nonempty_output_needs_resume_or_overwrite(dump, tmp_path, tiny_model_di
     (out / "something").write_text("")
     with pytest.raises(SystemExit):
         batch.parse_args([str(dump), "-o", str(out), "--model", str(tiny_model_dir)])
-    args = batch.parse_args([str(dump), "-o", str(out), "--model", str(tiny_model_dir),
-                             "--overwrite", "-q"])
+    args = batch.parse_args(
+        [str(dump), "-o", str(out), "--model", str(tiny_model_dir), "--overwrite", "-q"]
+    )
     assert batch.run_clean(args) == 0
     assert (out / "something").exists()  # --overwrite deletes only newsclean's own files
 
 
 def test_good_arguments_parse(dump, tmp_path, tiny_model_dir):
-    args = batch.parse_args([str(dump), "-o", str(tmp_path / "o"), "--model",
-                             str(tiny_model_dir), "--jobs", "2", "--annotate",
-                             "--output-field", "clean", "--threshold", "0.7"])
+    args = batch.parse_args(
+        [
+            str(dump),
+            "-o",
+            str(tmp_path / "o"),
+            "--model",
+            str(tiny_model_dir),
+            "--jobs",
+            "2",
+            "--annotate",
+            "--output-field",
+            "clean",
+            "--threshold",
+            "0.7",
+        ]
+    )
     assert args.input_files == [str(dump)] and args.out_format == "jsonl"
     assert args.handler is batch.run_clean and args.jobs == 2
     assert batch.parse_args(["-", "--model", str(tiny_model_dir)]).out_format == "jsonl"
@@ -484,8 +632,9 @@ def test_main_cli_wires_the_clean_subcommand(dump, tmp_path, tiny_model_dir):
     pytest.importorskip("newsclean.training.cli")
     from newsclean import cli
 
-    args = cli.parse_args(["clean", str(dump), "-o", str(tmp_path / "o"), "--model",
-                           str(tiny_model_dir), "-q"])
+    args = cli.parse_args(
+        ["clean", str(dump), "-o", str(tmp_path / "o"), "--model", str(tiny_model_dir), "-q"]
+    )
     assert cli.run(args) == 0
     with pytest.raises(SystemExit):
         cli.parse_args(["clean", str(dump), "--model", str(tiny_model_dir)])

@@ -4,6 +4,7 @@ import pickle
 
 import numpy as np
 import pytest
+from newsclean.features import HashedText, PlaceFeatures, ShapeFeatures, VoiceFeatures
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import (
     check_get_params_invariance,
@@ -13,7 +14,6 @@ from sklearn.utils.estimator_checks import (
 )
 
 from newsclean.classifier import ParagraphClassifier
-from newsclean.features import HashedText, PlaceFeatures, ShapeFeatures, VoiceFeatures
 from tests.corpus import make_corpus
 
 ESTIMATORS = [
@@ -82,7 +82,7 @@ def test_predict_uses_threshold(corpus):
 
 
 def test_weight_zero_rows_are_not_learned(corpus):
-    X, y, groups = corpus
+    X, y, _groups = corpus
     w = np.ones(len(y))
     w[y == "boilerplate"] = 0
     with pytest.raises(ValueError, match="both editorial and boilerplate"):

@@ -2,7 +2,6 @@
 
 import pandas as pd
 import pytest
-
 from newsclean.training.data import apply_label_rules, load_labelled, load_user_table
 
 

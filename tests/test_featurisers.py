@@ -1,7 +1,5 @@
 import numpy as np
 import pytest
-from sklearn.base import clone
-
 from newsclean.features import (
     HashedText,
     PlaceFeatures,
@@ -9,6 +7,7 @@ from newsclean.features import (
     VoiceFeatures,
     paragraph_table,
 )
+from sklearn.base import clone
 
 ARTICLE = "\n".join(
     [

@@ -2,8 +2,8 @@ import json
 import warnings
 
 import pytest
-
 from newsclean.models import ModelIntegrityError, load_artifact
+
 from newsclean.predict import load_model
 
 
@@ -41,7 +41,7 @@ def test_version_mismatch_warns(tiny_model_dir, tmp_path):
 
 
 def test_missing_card(tmp_path):
-    with pytest.raises(FileNotFoundError, match="model_card.json"):
+    with pytest.raises(FileNotFoundError, match=r"model_card\.json"):
         load_artifact(tmp_path)
 
 

@@ -1,6 +1,5 @@
 from hypothesis import given
 from hypothesis import strategies as st
-
 from newsclean.features.segment import join_kept, split_paragraphs
 
 

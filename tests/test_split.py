@@ -1,6 +1,5 @@
 import pandas as pd
 import pytest
-
 from newsclean.training.split import domain_split
 
 

@@ -5,8 +5,8 @@ import os
 
 import pandas as pd
 import pytest
-
 from newsclean.training.evaluate import choose_threshold, evaluate, selection_score
+
 from tests.corpus import make_corpus
 
 
@@ -50,9 +50,9 @@ def test_selection_score_never_prefers_a_model_that_deletes_story_text():
 @pytest.mark.slow
 def test_train_registers_alias_and_exports(user_table, mlflow_env, tmp_path, capsys):
     from mlflow import MlflowClient
+    from newsclean.models import load_artifact
 
     from newsclean.cli import parse_args, run
-    from newsclean.models import load_artifact
     from newsclean.predict import load_model
 
     out = tmp_path / "OUT"
@@ -77,7 +77,7 @@ def test_train_registers_alias_and_exports(user_table, mlflow_env, tmp_path, cap
 
     client = MlflowClient()
     version = client.get_model_version_by_alias("t-model", "champion")
-    assert version.version == "1"
+    assert str(version.version) == "1"
     run_data = client.get_run(version.run_id).data
     assert "test_boilerplate_f1" in run_data.metrics
     assert run_data.params["model__threshold"]
@@ -96,17 +96,17 @@ def test_train_registers_alias_and_exports(user_table, mlflow_env, tmp_path, cap
     assert registered.threshold == pytest.approx(model.threshold)
 
     # same data and seed: same metrics; the alias stays (not better than the holder)
-    assert run(parse_args(argv[:-4] + ["--seed", "1"])) == 0
+    assert run(parse_args([*argv[:-4], "--seed", "1"])) == 0
     again = json.loads(capsys.readouterr().out)
     assert again["test"] == summary["test"]
-    assert client.get_model_version_by_alias("t-model", "champion").version == "1"
+    assert str(client.get_model_version_by_alias("t-model", "champion").version) == "1"
     latest = client.get_run(client.get_model_version("t-model", "2").run_id)
     assert "kept" in latest.data.tags["promotion"]
 
     # --promote moves it anyway
-    assert run(parse_args(argv[:-2] + ["--promote"])) == 0
+    assert run(parse_args([*argv[:-2], "--promote"])) == 0
     capsys.readouterr()
-    assert client.get_model_version_by_alias("t-model", "champion").version == "3"
+    assert str(client.get_model_version_by_alias("t-model", "champion").version) == "3"
 
 
 def test_train_usage_errors(tmp_path):

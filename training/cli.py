@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import sys
@@ -35,8 +36,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="do not implant appeal blocks into training articles",
     )
+    model = parser.add_argument_group("Model")
+    model.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a ParagraphClassifier parameter, e.g. --param alpha=1e-4 "
+        "--param context=False (repeatable)",
+    )
     tracking = parser.add_argument_group("MLflow")
     tracking.add_argument("--experiment", default="newsclean", help="MLflow experiment name")
+    tracking.add_argument(
+        "--note", default=None, help="what this run changes (the run's MLflow description)"
+    )
     tracking.add_argument(
         "--register", metavar="NAME", default=None, help="register the cleaner model under NAME"
     )
@@ -67,6 +80,29 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         parser.error(f"--data {args.data} does not exist")
     if args.sample is not None and args.sample < 100:
         parser.error("--sample must be at least 100")
+    try:
+        args.model_params = parse_params(args.param)
+    except ValueError as exc:
+        parser.error(str(exc))
+
+
+def parse_params(pairs: list[str]) -> dict:
+    """``["alpha=1e-4", "context=False"]`` -> ``{"alpha": 0.0001, "context": False}``."""
+    from newsclean.classifier import ParagraphClassifier
+
+    known = ParagraphClassifier().get_params()
+    params = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or key not in known:
+            raise ValueError(
+                f"--param {pair!r}: expected KEY=VALUE with KEY one of {sorted(known)}"
+            )
+        try:
+            params[key] = ast.literal_eval(raw)
+        except (ValueError, SyntaxError):
+            raise ValueError(f"--param {pair!r}: {raw!r} is not a Python literal") from None
+    return params
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -50,6 +50,7 @@ class TrainConfig:
     seed: int = 0
     export: Path | None = None
     augment: bool = True
+    note: str | None = None
     model_params: dict[str, Any] = field(default_factory=dict)
 
 
@@ -173,7 +174,7 @@ def run_training(config: TrainConfig) -> TrainResult:
     mlflow.set_experiment(config.experiment)
     started = time.perf_counter()
     table, appeal_table, fingerprint = prepare_table(config)
-    with mlflow.start_run() as run:
+    with mlflow.start_run(description=config.note) as run:
         mlflow.log_params(
             {
                 "data": str(config.data),
