@@ -81,10 +81,12 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
         table = sample_articles(table, config.sample, config.seed)
     table["split"] = domain_split(table["domain"], seed=config.seed)
     appeal_table = None
-    if config.augment and has_pools(config.data):
+    if has_pools(config.data):
+        # The appeal evaluation runs with or without augmentation, so runs compare.
         pools = load_pools(Path(config.data), config.seed)
         appeal_table = appeal_test_table(table, pools, seed=config.seed)
-        table = augment_with_appeals(table, pools, seed=config.seed)
+        if config.augment:
+            table = augment_with_appeals(table, pools, seed=config.seed)
     return table, appeal_table, fingerprint
 
 
