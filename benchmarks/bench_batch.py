@@ -43,39 +43,65 @@ BOILERPLATE_SHARE = 0.25
 _MB = 1024 * 1024
 
 # Sentence templates written for this benchmark (not taken from any publication).
-_SUBJECTS = ["The city council", "The regional health board", "A group of local farmers",
-             "The transport ministry", "Researchers at the state university",
-             "The school district", "Residents of the harbour quarter", "The fire service",
-             "A spokesperson for the utility company", "The new museum director"]
-_VERBS = ["announced on Monday that", "said in a statement that", "warned this week that",
-          "confirmed late on Thursday that", "told reporters that",
-          "argued at a public meeting that"]
-_CLAUSES = ["the budget for road repairs would rise by {n} percent next year",
-            "a pilot scheme for electric buses would start in {month}",
-            "water levels in the reservoir had fallen to their lowest point since {year}",
-            "about {n} households were still without power after the storm",
-            "the old library building would reopen as a community centre in {month}",
-            "inspectors had found problems at {n} of the sites they visited",
-            "volunteers had planted more than {n} trees along the river since {year}",
-            "the bridge closure would add roughly {n} minutes to most commutes"]
-_TAILS = ["Critics said the plan did not go far enough.",
-          "Officials expect a final decision before the end of {month}.",
-          "The proposal will be debated again at the next council session.",
-          "Several residents said they had not been consulted.",
-          "The figures will be published in full on the agency's website.",
-          "Opposition members asked for an independent review of the costs."]
-_BOILERPLATE = ["Sign up for our daily briefing and never miss a story.",
-                "Advertisement", "Share this article", "Read more:", "Related coverage",
-                "Support local reporting: subscribe from just {n} a month.",
-                "Follow us for breaking news alerts", "Comments are closed.",
-                "All rights reserved.", "Click here to manage your cookie settings",
-                "Download the app", "Most read this week"]
+_SUBJECTS = [
+    "The city council",
+    "The regional health board",
+    "A group of local farmers",
+    "The transport ministry",
+    "Researchers at the state university",
+    "The school district",
+    "Residents of the harbour quarter",
+    "The fire service",
+    "A spokesperson for the utility company",
+    "The new museum director",
+]
+_VERBS = [
+    "announced on Monday that",
+    "said in a statement that",
+    "warned this week that",
+    "confirmed late on Thursday that",
+    "told reporters that",
+    "argued at a public meeting that",
+]
+_CLAUSES = [
+    "the budget for road repairs would rise by {n} percent next year",
+    "a pilot scheme for electric buses would start in {month}",
+    "water levels in the reservoir had fallen to their lowest point since {year}",
+    "about {n} households were still without power after the storm",
+    "the old library building would reopen as a community centre in {month}",
+    "inspectors had found problems at {n} of the sites they visited",
+    "volunteers had planted more than {n} trees along the river since {year}",
+    "the bridge closure would add roughly {n} minutes to most commutes",
+]
+_TAILS = [
+    "Critics said the plan did not go far enough.",
+    "Officials expect a final decision before the end of {month}.",
+    "The proposal will be debated again at the next council session.",
+    "Several residents said they had not been consulted.",
+    "The figures will be published in full on the agency's website.",
+    "Opposition members asked for an independent review of the costs.",
+]
+_BOILERPLATE = [
+    "Sign up for our daily briefing and never miss a story.",
+    "Advertisement",
+    "Share this article",
+    "Read more:",
+    "Related coverage",
+    "Support local reporting: subscribe from just {n} a month.",
+    "Follow us for breaking news alerts",
+    "Comments are closed.",
+    "All rights reserved.",
+    "Click here to manage your cookie settings",
+    "Download the app",
+    "Most read this week",
+]
 _MONTHS = ["January", "March", "May", "July", "September", "November"]
 
 
 def _fill(template: str, rng: random.Random) -> str:
-    return template.format(n=rng.randint(2, 900), month=rng.choice(_MONTHS),
-                           year=rng.randint(1950, 2023))
+    return template.format(
+        n=rng.randint(2, 900), month=rng.choice(_MONTHS), year=rng.randint(1950, 2023)
+    )
 
 
 def make_article(rng: random.Random, index: int) -> dict:
@@ -85,14 +111,19 @@ def make_article(rng: random.Random, index: int) -> dict:
         if rng.random() < BOILERPLATE_SHARE:
             paragraphs.append(_fill(rng.choice(_BOILERPLATE), rng))
         else:
-            sentence = (f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} "
-                        f"{_fill(rng.choice(_CLAUSES), rng)}.")
-            paragraphs.append(" ".join([sentence, _fill(rng.choice(_TAILS), rng),
-                                        _fill(rng.choice(_TAILS), rng)]))
-    return {"id": f"art-{index:07d}", "url": f"https://news.example/{index}",
-            "published": f"2024-{1 + index % 12:02d}-{1 + index % 28:02d}",
-            "section": rng.choice(["local", "politics", "science", "business"]),
-            "text": "\n".join(paragraphs)}
+            sentence = (
+                f"{rng.choice(_SUBJECTS)} {rng.choice(_VERBS)} {_fill(rng.choice(_CLAUSES), rng)}."
+            )
+            paragraphs.append(
+                " ".join([sentence, _fill(rng.choice(_TAILS), rng), _fill(rng.choice(_TAILS), rng)])
+            )
+    return {
+        "id": f"art-{index:07d}",
+        "url": f"https://news.example/{index}",
+        "published": f"2024-{1 + index % 12:02d}-{1 + index % 28:02d}",
+        "section": rng.choice(["local", "politics", "science", "business"]),
+        "text": "\n".join(paragraphs),
+    }
 
 
 def generate(directory: Path, articles: int, shards: int, seed: int = 0) -> dict:
@@ -108,17 +139,23 @@ def generate(directory: Path, articles: int, shards: int, seed: int = 0) -> dict
                 chars += len(record["text"])
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
     size = sum(p.stat().st_size for p in directory.glob("*.jsonl"))
-    return {"articles": articles, "shards": shards, "bytes": size,
-            "mean_text_chars": round(chars / max(articles, 1)),
-            "paragraphs_per_article": PARAGRAPHS_PER_ARTICLE}
+    return {
+        "articles": articles,
+        "shards": shards,
+        "bytes": size,
+        "mean_text_chars": round(chars / max(articles, 1)),
+        "paragraphs_per_article": PARAGRAPHS_PER_ARTICLE,
+    }
 
 
 def passthrough(inputs: list[str], out: str) -> None:
     """Read the dump and write it back unchanged with the json module (one output per input)."""
     Path(out).mkdir(parents=True, exist_ok=True)
     for k, path in enumerate(inputs):
-        with open(path, encoding="utf-8") as src, \
-                open(Path(out) / f"part-{k:05d}.jsonl", "w", encoding="utf-8") as dst:
+        with (
+            open(path, encoding="utf-8") as src,
+            open(Path(out) / f"part-{k:05d}.jsonl", "w", encoding="utf-8") as dst,
+        ):
             for line in src:
                 dst.write(json.dumps(json.loads(line), ensure_ascii=False) + "\n")
 
@@ -140,15 +177,18 @@ def measure(cmd: list[str]) -> dict:
     seconds = time.perf_counter() - start
     err = proc.stderr.read().decode(errors="replace")
     proc.stderr.close()
-    return {"seconds": round(seconds, 3), "peak_rss_mb": round(peak / _MB, 1),
-            "exit_code": proc.returncode,
-            "summary": [line for line in err.splitlines() if line.startswith("newsclean")]}
+    return {
+        "seconds": round(seconds, 3),
+        "peak_rss_mb": round(peak / _MB, 1),
+        "exit_code": proc.returncode,
+        "summary": [line for line in err.splitlines() if line.startswith("newsclean")],
+    }
 
 
 def command(mode: str, inputs: list[str], out: str, model: str | None) -> list[str]:
     if mode == "passthrough":
         return [sys.executable, __file__, "--passthrough", out, *inputs]
-    cmd = [sys.executable, "-m", "newsclean.batch", *inputs, "-o", out, "-q", "--overwrite"]
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", *inputs, "-o", out, "-q", "--overwrite"]
     if model:
         cmd += ["--model", model]
     if mode == "jobs2":
@@ -159,25 +199,35 @@ def command(mode: str, inputs: list[str], out: str, model: str | None) -> list[s
 
 
 def machine() -> dict:
-    return {"cpu_count": os.cpu_count(), "cpu_count_physical": psutil.cpu_count(logical=False),
-            "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
-            "platform": platform.platform(), "processor": platform.processor(),
-            "python": platform.python_version()}
+    return {
+        "cpu_count": os.cpu_count(),
+        "cpu_count_physical": psutil.cpu_count(logical=False),
+        "memory_gb": round(psutil.virtual_memory().total / 1024**3, 1),
+        "platform": platform.platform(),
+        "processor": platform.processor(),
+        "python": platform.python_version(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=200_000)
-    parser.add_argument("--shards", type=int, default=SHARDS_DEFAULT,
-                        help="input files the dump is split into (default: %(default)s)")
+    parser.add_argument(
+        "--shards",
+        type=int,
+        default=SHARDS_DEFAULT,
+        help="input files the dump is split into (default: %(default)s)",
+    )
     parser.add_argument("--model", help="model folder or MLflow URI (default: shipped model)")
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--out", default="benchmarks/results/batch.json")
-    parser.add_argument("--workdir", help="where the dump and outputs go (default: a temp dir, "
-                        "removed afterwards)")
+    parser.add_argument(
+        "--workdir", help="where the dump and outputs go (default: a temp dir, removed afterwards)"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--passthrough", nargs="+", metavar=("OUT", "INPUT"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--passthrough", nargs="+", metavar=("OUT", "INPUT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
     if args.passthrough:
         passthrough(args.passthrough[1:], args.passthrough[0])
@@ -195,18 +245,25 @@ def main(argv: list[str] | None = None) -> int:
             result = measure(command(mode, inputs, str(work / f"out-{mode}"), args.model))
             result["articles_per_s"] = round(args.articles / result["seconds"], 1)
             runs[mode] = result
-            print(f"{mode}: {result['articles_per_s']} articles/s, "
-                  f"peak {result['peak_rss_mb']} MB, exit {result['exit_code']}",
-                  file=sys.stderr)
+            print(
+                f"{mode}: {result['articles_per_s']} articles/s, "
+                f"peak {result['peak_rss_mb']} MB, exit {result['exit_code']}",
+                file=sys.stderr,
+            )
             shutil.rmtree(work / f"out-{mode}", ignore_errors=True)
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
     from newsclean import __version__
 
-    results = {"benchmark": "batch", "newsclean": __version__,
-               "model": args.model or "shipped default", "machine": machine(), "dump": dump,
-               "runs": runs}
+    results = {
+        "benchmark": "batch",
+        "newsclean": __version__,
+        "model": args.model or "shipped default",
+        "machine": machine(),
+        "dump": dump,
+        "runs": runs,
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
     print(f"wrote {args.out}", file=sys.stderr)

@@ -64,6 +64,7 @@ from newsclean.batch_steps import (
     validate,
     write,
 )
+from newsclean.predict import MLFLOW_SCHEMES
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +73,16 @@ ENGINES = ("local", "dask")
 DASK_WORKERS_DEFAULT = 2
 #: Batches in flight per worker process (bounds memory with ``--jobs``).
 PENDING_PER_JOB = 2
-_MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
-_OWN_FILES = ("part-*", ".part-*", ".stats.json.tmp-*", ".rejects.jsonl.tmp-*", ".*.tmp-*",
-              "stats.json", "rejects.jsonl", "_run.json")
+_OWN_FILES = (
+    "part-*",
+    ".part-*",
+    ".stats.json.tmp-*",
+    ".rejects.jsonl.tmp-*",
+    ".*.tmp-*",
+    "stats.json",
+    "rejects.jsonl",
+    "_run.json",
+)
 _OWN_DIRS = ("_done", "_stats", "_rejects")
 RUN_FILE = "_run.json"
 
@@ -152,9 +160,18 @@ def ordered_pool_map(executor: Executor, max_pending: int) -> Callable:
     return mapper
 
 
-def process_shard(index: int, n_shards: int, source: str, cfg: BatchConfig, layout: Layout, *,
-                  mapper: Callable = map, on_batch: Callable | None = None,
-                  items: Iterable[Item] | None = None, stream=None) -> dict[str, Any]:
+def process_shard(
+    index: int,
+    n_shards: int,
+    source: str,
+    cfg: BatchConfig,
+    layout: Layout,
+    *,
+    mapper: Callable = map,
+    on_batch: Callable | None = None,
+    items: Iterable[Item] | None = None,
+    stream=None,
+) -> dict[str, Any]:
     """Run one shard's pipeline and commit its files; return its counts.
 
     The part file, the shard's rejects and its stats appear under their final names only once
@@ -162,9 +179,14 @@ def process_shard(index: int, n_shards: int, source: str, cfg: BatchConfig, layo
     shard (unreadable input, I/O) is returned as ``{"failed": True, "error": ...}`` and leaves
     nothing behind.
     """
-    shard = Shard(index=index, n_shards=n_shards, source=source, id_field=cfg.id_field,
-                  pos_name="line" if format_of(source) in ("jsonl", "jsonl.gz") or source == "-"
-                  else "row", on_batch=on_batch)
+    shard = Shard(
+        index=index,
+        n_shards=n_shards,
+        source=source,
+        id_field=cfg.id_field,
+        pos_name="line" if format_of(source) in ("jsonl", "jsonl.gz") or source == "-" else "row",
+        on_batch=on_batch,
+    )
     rejects = writer = None
     try:
         rejects_path = layout.shard_rejects(index)
@@ -172,16 +194,28 @@ def process_shard(index: int, n_shards: int, source: str, cfg: BatchConfig, layo
             rejects_path.parent.mkdir(parents=True, exist_ok=True)
         rejects = RejectsWriter(rejects_path)
         shard.sink = rejects.write
-        writer = open_writer(cfg.fmt, layout.part(index), source=None if source == "-" else source,
-                             text_field=cfg.text_field, output_field=cfg.out_field,
-                             annotation_field=cfg.annotation_field, reject=shard.reject_written,
-                             stream=stream)
+        writer = open_writer(
+            cfg.fmt,
+            layout.part(index),
+            source=None if source == "-" else source,
+            text_field=cfg.text_field,
+            output_field=cfg.out_field,
+            annotation_field=cfg.annotation_field,
+            reject=shard.reject_written,
+            stream=stream,
+        )
         job = CleanJob(model=cfg.model, threshold=cfg.threshold, annotate=cfg.annotate)
         records = items if items is not None else read_shard(source, cfg.batch_size)
         valid = validate(records, shard, text_field=cfg.text_field, max_chars=cfg.max_chars)
-        cleaned = clean(batched(valid, cfg.batch_size), shard, job=job, mapper=mapper,
-                        text_field=cfg.text_field, output_field=cfg.output_field,
-                        annotation_field=cfg.annotation_field)
+        cleaned = clean(
+            batched(valid, cfg.batch_size),
+            shard,
+            job=job,
+            mapper=mapper,
+            text_field=cfg.text_field,
+            output_field=cfg.output_field,
+            annotation_field=cfg.annotation_field,
+        )
         write(cleaned, shard, writer)
         summary = shard.summary()
         writer.commit()
@@ -212,35 +246,59 @@ def _warm_worker(model: str | None) -> None:
     load_model(model)
 
 
-def run_local(todo: list[int], sources: list[str], cfg: BatchConfig, layout: Layout, *,
-              jobs: int = 1, on_batch: Callable | None = None) -> list[dict]:
+def run_local(
+    todo: list[int],
+    sources: list[str],
+    cfg: BatchConfig,
+    layout: Layout,
+    *,
+    jobs: int = 1,
+    on_batch: Callable | None = None,
+) -> list[dict]:
     """Shards in order in this process; with ``jobs > 1`` each shard's batches are cleaned by
     a pool of ``jobs`` processes (model loaded once per process), so one big file scales too."""
     if jobs <= 1 or not todo:
-        return [process_shard(i, len(sources), sources[i], cfg, layout, on_batch=on_batch)
-                for i in todo]
+        return [
+            process_shard(i, len(sources), sources[i], cfg, layout, on_batch=on_batch) for i in todo
+        ]
     import multiprocessing
 
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_warm_worker, initargs=(cfg.model,)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_warm_worker,
+        initargs=(cfg.model,),
+    ) as pool:
         mapper = ordered_pool_map(pool, PENDING_PER_JOB * jobs)
-        return [process_shard(i, len(sources), sources[i], cfg, layout, mapper=mapper,
-                              on_batch=on_batch) for i in todo]
+        return [
+            process_shard(
+                i, len(sources), sources[i], cfg, layout, mapper=mapper, on_batch=on_batch
+            )
+            for i in todo
+        ]
 
 
 def _dask_partition(frame, n_shards: int, cfg: BatchConfig, layout: Layout):
     """One Dask partition = rows of (shard, source); runs each shard's pipeline."""
     import pandas as pd
 
-    rows = [json.dumps(process_shard(int(i), n_shards, s, cfg, layout), sort_keys=True)
-            for i, s in zip(frame["shard"], frame["source"], strict=True)]
-    return pd.DataFrame({"shard": frame["shard"].to_numpy(), "summary": rows},
-                        index=frame.index)
+    rows = [
+        json.dumps(process_shard(int(i), n_shards, s, cfg, layout), sort_keys=True)
+        for i, s in zip(frame["shard"], frame["source"], strict=True)
+    ]
+    return pd.DataFrame({"shard": frame["shard"].to_numpy(), "summary": rows}, index=frame.index)
 
 
-def run_dask(todo: list[int], sources: list[str], cfg: BatchConfig, layout: Layout, *,
-             scheduler: str | None = None, workers: int = DASK_WORKERS_DEFAULT,
-             on_shard: Callable[[dict], None] | None = None) -> list[dict]:
+def run_dask(
+    todo: list[int],
+    sources: list[str],
+    cfg: BatchConfig,
+    layout: Layout,
+    *,
+    scheduler: str | None = None,
+    workers: int = DASK_WORKERS_DEFAULT,
+    on_shard: Callable[[dict], None] | None = None,
+) -> list[dict]:
     """Shards as partitions of a ``dask.dataframe``, cleaned with ``map_partitions`` on a
     ``LocalCluster(n_workers=workers, threads_per_worker=1)`` or the cluster at ``scheduler``
     (whose workers must see the input and output paths)."""
@@ -252,13 +310,13 @@ def run_dask(todo: list[int], sources: list[str], cfg: BatchConfig, layout: Layo
 
     frame = pd.DataFrame({"shard": todo, "source": [sources[i] for i in todo]})
     ddf = dd.from_pandas(frame, npartitions=len(todo), sort=False)
-    meta = pd.DataFrame({"shard": pd.Series(dtype="int64"),
-                         "summary": pd.Series(dtype="object")})
+    meta = pd.DataFrame({"shard": pd.Series(dtype="int64"), "summary": pd.Series(dtype="object")})
     out = ddf.map_partitions(_dask_partition, len(sources), cfg, layout, meta=meta)
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
     try:
         with Client(scheduler or cluster) as client:
             summaries = []
@@ -277,8 +335,15 @@ def run_dask(todo: list[int], sources: list[str], cfg: BatchConfig, layout: Layo
 # Merging counts
 
 
-_TOTALS = ("read", "written", "rejected", "paragraphs", "paragraphs_removed", "chars",
-           "chars_removed")
+_TOTALS = (
+    "read",
+    "written",
+    "rejected",
+    "paragraphs",
+    "paragraphs_removed",
+    "chars",
+    "chars_removed",
+)
 
 
 def merge_stats(summaries: list[dict], n_inputs: int) -> dict[str, Any]:
@@ -288,22 +353,32 @@ def merge_stats(summaries: list[dict], n_inputs: int) -> dict[str, Any]:
     completed = [s for s in summaries if not s.get("failed")]
     for s in completed:
         totals.update({k: s.get(k, 0) for k in _TOTALS})
-        reasons.update({k[len("rejected_"):]: v for k, v in s.items()
-                        if k.startswith("rejected_") and isinstance(v, int)})
+        reasons.update(
+            {
+                k[len("rejected_") :]: v
+                for k, v in s.items()
+                if k.startswith("rejected_") and isinstance(v, int)
+            }
+        )
     result: dict[str, Any] = {k: totals[k] for k in _TOTALS}
     result["rejected_by_reason"] = dict(sorted(reasons.items()))
-    result["reconciled"] = (totals["read"] == totals["written"] + totals["rejected"]
-                            and all(s.get("reconciled") for s in completed))
+    result["reconciled"] = totals["read"] == totals["written"] + totals["rejected"] and all(
+        s.get("reconciled") for s in completed
+    )
     result["shards"] = n_inputs
     result["shards_completed"] = len(completed)
-    result["shards_failed"] = [{"shard": s["shard"], "source": s["source"], "error": s["error"]}
-                               for s in summaries if s.get("failed")]
+    result["shards_failed"] = [
+        {"shard": s["shard"], "source": s["source"], "error": s["error"]}
+        for s in summaries
+        if s.get("failed")
+    ]
     result["per_shard"] = sorted(summaries, key=lambda s: s["shard"])
     return result
 
 
-def format_summary(stats: dict, *, skipped: int = 0, seconds: float | None = None,
-                   processed: int | None = None) -> str:
+def format_summary(
+    stats: dict, *, skipped: int = 0, seconds: float | None = None, processed: int | None = None
+) -> str:
     """The end-of-run summary printed on stderr (``processed``: records read by this run,
     which excludes shards skipped by ``--resume``)."""
     reasons = ", ".join(f"{k} {v:,}" for k, v in stats["rejected_by_reason"].items())
@@ -316,16 +391,20 @@ def format_summary(stats: dict, *, skipped: int = 0, seconds: float | None = Non
         f"rejected {stats['rejected']:,}" + (f" ({reasons})" if reasons else ""),
         f"removed: {stats['paragraphs_removed']:,} of {stats['paragraphs']:,} paragraphs "
         f"({share:.1%}), {stats['chars_removed']:,} of {stats['chars']:,} characters",
-        ("counts reconcile: read {r:,} = written {w:,} + rejected {j:,}" if stats["reconciled"]
-         else "COUNTS DO NOT RECONCILE: read {r:,} != written {w:,} + rejected {j:,}").format(
-            r=stats["read"], w=stats["written"], j=stats["rejected"]),
+        (
+            "counts reconcile: read {r:,} = written {w:,} + rejected {j:,}"
+            if stats["reconciled"]
+            else "COUNTS DO NOT RECONCILE: read {r:,} != written {w:,} + rejected {j:,}"
+        ).format(r=stats["read"], w=stats["written"], j=stats["rejected"]),
     ]
     for failed in stats["shards_failed"]:
         lines.append(f"failed shard {failed['shard']:05d} {failed['source']}: {failed['error']}")
     if seconds is not None and seconds > 0:
         processed = stats["read"] if processed is None else processed
-        lines.append(f"time: {seconds:.1f} s, {processed / seconds:,.0f} records/s"
-                     + (" (this run)" if skipped else ""))
+        lines.append(
+            f"time: {seconds:.1f} s, {processed / seconds:,.0f} records/s"
+            + (" (this run)" if skipped else "")
+        )
     return "\n".join("newsclean clean: " + line for line in lines)
 
 
@@ -338,57 +417,112 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = DESCRIPTION
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     group = parser.add_argument_group("Input")
-    group.add_argument("inputs", nargs="+", metavar="INPUT",
-                       help="input files (.jsonl, .jsonl.gz, .parquet, .csv), directories or "
-                            "globs; '-' reads JSONL from stdin")
-    group.add_argument("--text-field", default="text", help="field holding the article text "
-                       "(default: %(default)s)")
-    group.add_argument("--id-field", default="id", help="field named in the rejects file "
-                       "(default: %(default)s)")
-    group.add_argument("--max-chars", type=int, default=MAX_CHARS_DEFAULT,
-                       help="reject texts longer than this as too_long (default: %(default)s)")
+    group.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="input files (.jsonl, .jsonl.gz, .parquet, .csv), directories or "
+        "globs; '-' reads JSONL from stdin",
+    )
+    group.add_argument(
+        "--text-field", default="text", help="field holding the article text (default: %(default)s)"
+    )
+    group.add_argument(
+        "--id-field", default="id", help="field named in the rejects file (default: %(default)s)"
+    )
+    group.add_argument(
+        "--max-chars",
+        type=int,
+        default=MAX_CHARS_DEFAULT,
+        help="reject texts longer than this as too_long (default: %(default)s)",
+    )
 
     group = parser.add_argument_group("Output")
-    group.add_argument("-o", "--output", metavar="OUTPUT",
-                       help="output directory of shards, a single output file (one input only), "
-                            "or '-' for stdout (with input '-')")
-    group.add_argument("--format", choices=sorted(SUFFIXES), dest="out_format",
-                       help="output format (default: from OUTPUT's suffix, else the inputs')")
-    group.add_argument("--output-field", metavar="NAME",
-                       help="write the cleaned text to NAME and keep the text field as it was")
-    group.add_argument("--annotate", action="store_true",
-                       help="add NAME_paragraphs: per paragraph start, end, score, score_raw, "
-                            "label (JSON in CSV)")
-    group.add_argument("--rejects", metavar="PATH",
-                       help="rejects file (default: OUTPUT/rejects.jsonl; stderr for stdout)")
+    group.add_argument(
+        "-o",
+        "--output",
+        metavar="OUTPUT",
+        help="output directory of shards, a single output file (one input only), "
+        "or '-' for stdout (with input '-')",
+    )
+    group.add_argument(
+        "--format",
+        choices=sorted(SUFFIXES),
+        dest="out_format",
+        help="output format (default: from OUTPUT's suffix, else the inputs')",
+    )
+    group.add_argument(
+        "--output-field",
+        metavar="NAME",
+        help="write the cleaned text to NAME and keep the text field as it was",
+    )
+    group.add_argument(
+        "--annotate",
+        action="store_true",
+        help="add NAME_paragraphs: per paragraph start, end, score, score_raw, label (JSON in CSV)",
+    )
+    group.add_argument(
+        "--rejects",
+        metavar="PATH",
+        help="rejects file (default: OUTPUT/rejects.jsonl; stderr for stdout)",
+    )
     mode = group.add_mutually_exclusive_group()
-    mode.add_argument("--resume", action="store_true",
-                      help="continue a run: skip shards whose _done marker exists")
-    mode.add_argument("--overwrite", action="store_true",
-                      help="delete newsclean's files in OUTPUT first and start again")
-    group.add_argument("--strict", action="store_true",
-                       help="exit 1 if any record was rejected")
+    mode.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a run: skip shards whose _done marker exists",
+    )
+    mode.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="delete newsclean's files in OUTPUT first and start again",
+    )
+    group.add_argument("--strict", action="store_true", help="exit 1 if any record was rejected")
 
     group = parser.add_argument_group("Model")
-    group.add_argument("--model", metavar="PATH_OR_URI",
-                       help="model folder or MLflow URI (default: the shipped model)")
-    group.add_argument("--threshold", type=float,
-                       help="boilerplate probability at which a paragraph is removed "
-                            "(default: the model's)")
+    group.add_argument(
+        "--model",
+        metavar="PATH_OR_URI",
+        help="model folder or MLflow URI (default: the shipped model)",
+    )
+    group.add_argument(
+        "--threshold",
+        type=float,
+        help="boilerplate probability at which a paragraph is removed (default: the model's)",
+    )
 
     group = parser.add_argument_group("Execution")
-    group.add_argument("--engine", choices=ENGINES, default="local",
-                       help="local processes or Dask (default: %(default)s)")
-    group.add_argument("-j", "--jobs", type=int, default=1,
-                       help="worker processes (local) or LocalCluster workers (dask; default "
-                            f"{DASK_WORKERS_DEFAULT}) (default: %(default)s)")
-    group.add_argument("--scheduler", metavar="ADDRESS",
-                       help="address of an existing Dask scheduler (with --engine dask)")
-    group.add_argument("--batch-size", type=int, default=BATCH_SIZE_DEFAULT,
-                       help="articles per model call and per write (default: %(default)s)")
+    group.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="local processes or Dask (default: %(default)s)",
+    )
+    group.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=1,
+        help="worker processes (local) or LocalCluster workers (dask; default "
+        f"{DASK_WORKERS_DEFAULT}) (default: %(default)s)",
+    )
+    group.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="address of an existing Dask scheduler (with --engine dask)",
+    )
+    group.add_argument(
+        "--batch-size",
+        type=int,
+        default=BATCH_SIZE_DEFAULT,
+        help="articles per model call and per write (default: %(default)s)",
+    )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
-    parser.epilog = ((parser.epilog or "") + "\n\nreject reasons:\n"
-                     + "\n".join(f"  {k:16} {v}" for k, v in REASONS.items()))
+    parser.epilog = (
+        (parser.epilog or "")
+        + "\n\nreject reasons:\n"
+        + "\n".join(f"  {k:16} {v}" for k, v in REASONS.items())
+    )
     parser.set_defaults(handler=run_clean, validate=validate_args)
 
 
@@ -397,10 +531,12 @@ def _model_problem(model: str | None) -> str | None:
 
     if model is None:
         if not (DEFAULT_MODEL_DIR / CARD_NAME).exists():
-            return (f"the shipped default model is not installed ({DEFAULT_MODEL_DIR} has no "
-                    f"{CARD_NAME}); pass --model DIR or an MLflow URI")
+            return (
+                f"the shipped default model is not installed ({DEFAULT_MODEL_DIR} has no "
+                f"{CARD_NAME}); pass --model DIR or an MLflow URI"
+            )
         return None
-    if model.startswith(_MLFLOW_SCHEMES):
+    if model.startswith(MLFLOW_SCHEMES):
         return None
     path = Path(model)
     if not path.exists():
@@ -454,8 +590,10 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         single = format_of(out) is not None and not out.is_dir()
         if single:
             if len(files) != 1:
-                parser.error(f"-o {args.output} is a single file but there are {len(files)} "
-                             "inputs: give a directory to get one part file per input")
+                parser.error(
+                    f"-o {args.output} is a single file but there are {len(files)} "
+                    "inputs: give a directory to get one part file per input"
+                )
             if args.out_format is not None and args.out_format != format_of(out):
                 parser.error(f"--format {args.out_format} contradicts -o {args.output}")
             if args.resume:
@@ -467,8 +605,10 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             if out.exists() and not out.is_dir():
                 parser.error(f"-o {args.output} exists and is not a directory")
             if out.is_dir() and any(out.iterdir()) and not (args.resume or args.overwrite):
-                parser.error(f"output directory {out} is not empty: pass --resume to continue "
-                             "an earlier run or --overwrite to start again")
+                parser.error(
+                    f"output directory {out} is not empty: pass --resume to continue "
+                    "an earlier run or --overwrite to start again"
+                )
             if args.out_format is None:
                 formats = {format_of(f) for f in files}
                 args.out_format = formats.pop() if len(formats) == 1 else "jsonl"
@@ -478,10 +618,17 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 
 
 def _config(args: argparse.Namespace) -> BatchConfig:
-    return BatchConfig(text_field=args.text_field, id_field=args.id_field,
-                       output_field=args.output_field, annotate=args.annotate,
-                       threshold=args.threshold, model=args.model, max_chars=args.max_chars,
-                       batch_size=args.batch_size, fmt=args.out_format)
+    return BatchConfig(
+        text_field=args.text_field,
+        id_field=args.id_field,
+        output_field=args.output_field,
+        annotate=args.annotate,
+        threshold=args.threshold,
+        model=args.model,
+        max_chars=args.max_chars,
+        batch_size=args.batch_size,
+        fmt=args.out_format,
+    )
 
 
 def _clear_output(root: Path) -> None:
@@ -495,8 +642,7 @@ def _clear_output(root: Path) -> None:
 
 
 def _run_fingerprint(cfg: BatchConfig, sources: list[str]) -> dict[str, Any]:
-    return {"config": dataclasses.asdict(cfg),
-            "inputs": [os.path.abspath(s) for s in sources]}
+    return {"config": dataclasses.asdict(cfg), "inputs": [os.path.abspath(s) for s in sources]}
 
 
 class _Progress:
@@ -505,8 +651,9 @@ class _Progress:
     def __init__(self, *, disable: bool, unit: str = "art") -> None:
         from tqdm.auto import tqdm
 
-        self.bar = tqdm(unit=unit, file=sys.stderr, disable=disable,
-                        desc="cleaning", dynamic_ncols=True)
+        self.bar = tqdm(
+            unit=unit, file=sys.stderr, disable=disable, desc="cleaning", dynamic_ncols=True
+        )
         self.paragraphs = self.removed = 0
 
     def on_batch(self, n: int, paragraphs: int, removed: int) -> None:
@@ -514,13 +661,15 @@ class _Progress:
         self.removed += removed
         self.bar.update(n)
         if self.paragraphs:
-            self.bar.set_postfix_str(f"removed {self.removed / self.paragraphs:.1%} of "
-                                     "paragraphs", refresh=False)
+            self.bar.set_postfix_str(
+                f"removed {self.removed / self.paragraphs:.1%} of paragraphs", refresh=False
+            )
 
     def on_shard(self, summary: dict) -> None:
         if not summary.get("failed"):
-            self.on_batch(summary["read"], summary.get("paragraphs", 0),
-                          summary.get("paragraphs_removed", 0))
+            self.on_batch(
+                summary["read"], summary.get("paragraphs", 0), summary.get("paragraphs_removed", 0)
+            )
 
     def close(self) -> None:
         self.bar.close()
@@ -544,9 +693,18 @@ def run_clean(args: argparse.Namespace) -> int:
     skipped = 0
     try:
         if sources == ["-"]:
-            summaries = ran = [process_shard(0, 1, "-", cfg, layout, on_batch=progress.on_batch,
-                                             items=read_jsonl_stream(sys.stdin.buffer),
-                                             stream=sys.stdout.buffer)]
+            summaries = ran = [
+                process_shard(
+                    0,
+                    1,
+                    "-",
+                    cfg,
+                    layout,
+                    on_batch=progress.on_batch,
+                    items=read_jsonl_stream(sys.stdin.buffer),
+                    stream=sys.stdout.buffer,
+                )
+            ]
         else:
             todo = list(range(len(sources)))
             if layout.root is not None:
@@ -559,20 +717,31 @@ def run_clean(args: argparse.Namespace) -> int:
             elif args.overwrite and layout.single is not None:
                 layout.single.unlink(missing_ok=True)
             if args.engine == "dask":
-                ran = run_dask(todo, sources, cfg, layout, scheduler=args.scheduler,
-                               workers=args.jobs if args.jobs > 1 else DASK_WORKERS_DEFAULT,
-                               on_shard=progress.on_shard)
+                ran = run_dask(
+                    todo,
+                    sources,
+                    cfg,
+                    layout,
+                    scheduler=args.scheduler,
+                    workers=args.jobs if args.jobs > 1 else DASK_WORKERS_DEFAULT,
+                    on_shard=progress.on_shard,
+                )
             else:
-                ran = run_local(todo, sources, cfg, layout, jobs=args.jobs,
-                                on_batch=progress.on_batch)
+                ran = run_local(
+                    todo, sources, cfg, layout, jobs=args.jobs, on_batch=progress.on_batch
+                )
             summaries = _with_skipped(ran, layout, len(sources))
     finally:
         progress.close()
     stats = merge_stats(summaries, len(sources))
     _write_results(stats, layout, len(sources))
     processed = sum(s.get("read", 0) for s in ran)
-    print(format_summary(stats, skipped=skipped, seconds=time.perf_counter() - started,
-                         processed=processed), file=sys.stderr)
+    print(
+        format_summary(
+            stats, skipped=skipped, seconds=time.perf_counter() - started, processed=processed
+        ),
+        file=sys.stderr,
+    )
     if stats["shards_failed"] or not stats["reconciled"]:
         return 1
     return 1 if args.strict and stats["rejected"] else 0
@@ -587,9 +756,11 @@ def _prepare_directory(root: Path, args, cfg: BatchConfig, sources: list[str]) -
     elif args.resume and run_file.exists():
         previous = json.loads(run_file.read_text())
         if previous != fingerprint:
-            print(f"newsclean clean: error: {root} was written with other inputs or options "
-                  f"(see {run_file}); --resume needs the same ones, or use --overwrite",
-                  file=sys.stderr)
+            print(
+                f"newsclean clean: error: {root} was written with other inputs or options "
+                f"(see {run_file}); --resume needs the same ones, or use --overwrite",
+                file=sys.stderr,
+            )
             return 2
     for folder in (root, *(root / name for name in _OWN_DIRS)):
         for stale in folder.glob(".*.tmp-*"):  # left by a killed run
@@ -616,46 +787,15 @@ def _write_results(stats: dict, layout: Layout, n: int) -> None:
         atomic_write_text(layout.stats, json.dumps(stats, indent=2, sort_keys=True) + "\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """A stand-alone parser for ``clean`` (``python -m newsclean.batch``)."""
-    parser = argparse.ArgumentParser(prog="newsclean clean")
-    add_arguments(parser)
-    return parser
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    """Parse and validate ``clean`` arguments; usage errors exit with status 2."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    args.validate(parser, args)
-    return args
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m newsclean.batch INPUT... -o OUTPUT``: the ``clean`` command alone."""
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
-    return run_clean(parse_args(sys.argv[1:] if argv is None else argv))
-
-
 __all__ = [
     "Layout",
     "add_arguments",
     "make_layout",
     "merge_stats",
     "ordered_pool_map",
-    "parse_args",
     "process_shard",
     "run_clean",
     "run_dask",
     "run_local",
     "validate_args",
 ]
-
-
-if __name__ == "__main__":
-    # Run the functions of the imported module, not of __main__, so that worker processes
-    # (spawned or Dask) find them by name.
-    from newsclean import batch as _batch
-
-    sys.exit(_batch.main())

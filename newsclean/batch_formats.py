@@ -66,23 +66,29 @@ def expand_inputs(patterns: list[str]) -> tuple[list[str], list[str]]:
     for pattern in patterns:
         path = Path(pattern)
         if any(c in pattern for c in _GLOB_CHARS) and not path.exists():
-            found = [p for p in glob.glob(pattern, recursive=True)
-                     if Path(p).is_file() and format_of(p)]
+            found = [
+                p for p in glob.glob(pattern, recursive=True) if Path(p).is_file() and format_of(p)
+            ]
             if not found:
                 problems.append(f"{pattern}: no input files match")
             files.update(found)
         elif path.is_dir():
-            found = [str(p) for p in path.rglob("*")
-                     if p.is_file() and format_of(p)
-                     and not any(part.startswith((".", "_"))
-                                 for part in p.relative_to(path).parts)]
+            found = [
+                str(p)
+                for p in path.rglob("*")
+                if p.is_file()
+                and format_of(p)
+                and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
+            ]
             if not found:
-                problems.append(f"{pattern}: directory holds no .jsonl, .jsonl.gz, .parquet "
-                                "or .csv files")
+                problems.append(
+                    f"{pattern}: directory holds no .jsonl, .jsonl.gz, .parquet or .csv files"
+                )
             files.update(found)
         elif format_of(pattern) is None:
-            problems.append(f"{pattern}: unknown input format (expected .jsonl, .jsonl.gz, "
-                            ".parquet or .csv)")
+            problems.append(
+                f"{pattern}: unknown input format (expected .jsonl, .jsonl.gz, .parquet or .csv)"
+            )
         else:
             files.add(pattern)
     return sorted(files), problems
@@ -103,20 +109,27 @@ def read_jsonl_stream(stream: BinaryIO) -> Iterator[Item]:
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            yield Item(lineno, None, "undecodable",
-                       f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                       raw.decode("utf-8", "backslashreplace").rstrip("\r\n"))
+            yield Item(
+                lineno,
+                None,
+                "undecodable",
+                f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})",
+                raw.decode("utf-8", "backslashreplace").rstrip("\r\n"),
+            )
             continue
         try:
             record = json.loads(line)
         except ValueError as exc:
-            yield Item(lineno, None, "malformed_json", f"invalid JSON: {exc}",
-                       line.rstrip("\r\n"))
+            yield Item(lineno, None, "malformed_json", f"invalid JSON: {exc}", line.rstrip("\r\n"))
             continue
         if not isinstance(record, dict):
-            yield Item(lineno, None, "not_an_object",
-                       f"JSON value is a {type(record).__name__}, not an object",
-                       line.rstrip("\r\n"))
+            yield Item(
+                lineno,
+                None,
+                "not_an_object",
+                f"JSON value is a {type(record).__name__}, not an object",
+                line.rstrip("\r\n"),
+            )
             continue
         yield Item(lineno, record)
 
@@ -146,9 +159,13 @@ def read_csv(path: str) -> Iterator[Item]:
             if not row:
                 continue
             if len(row) != width:
-                yield Item(rowno, None, "malformed_csv",
-                           f"row has {len(row)} cells, header has {width}",
-                           json.dumps(row, ensure_ascii=False))
+                yield Item(
+                    rowno,
+                    None,
+                    "malformed_csv",
+                    f"row has {len(row)} cells, header has {width}",
+                    json.dumps(row, ensure_ascii=False),
+                )
                 continue
             yield Item(rowno, dict(zip(header, row, strict=True)))
 
@@ -245,13 +262,15 @@ class ShardWriter:
 class JsonlWriter(ShardWriter):
     """JSON lines, optionally gzipped (``mtime=0``, no file name: deterministic bytes)."""
 
-    def __init__(self, path: str | os.PathLike | None, *, gz: bool = False,
-                 stream: BinaryIO | None = None) -> None:
+    def __init__(
+        self, path: str | os.PathLike | None, *, gz: bool = False, stream: BinaryIO | None = None
+    ) -> None:
         super().__init__(path)
         self._raw = stream if stream is not None else open(self.tmp, "wb")  # noqa: SIM115
         self._own = stream is None
-        self._fh: BinaryIO = (gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0)
-                              if gz else self._raw)
+        self._fh: BinaryIO = (
+            gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0) if gz else self._raw
+        )
 
     def write_batch(self, records: list[dict]) -> int:
         self._fh.write(b"".join(dumps_line(r) for r in records))
@@ -285,13 +304,19 @@ class CsvWriter(ShardWriter):
     input). A record with a field the header lacks goes to ``reject`` as ``schema_mismatch``.
     """
 
-    def __init__(self, path: str | os.PathLike, columns: list[str] | None, *,
-                 reject: Callable[[dict, str, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        columns: list[str] | None,
+        *,
+        reject: Callable[[dict, str, str], None] | None = None,
+    ) -> None:
         super().__init__(path)
         self.columns = list(columns) if columns is not None else None
         self._reject = reject
-        self._fh = open(self.tmp, "w", encoding="utf-8", errors="surrogateescape",  # noqa: SIM115
-                        newline="")
+        self._fh = open(  # noqa: SIM115 - closed by close() / abort()
+            self.tmp, "w", encoding="utf-8", errors="surrogateescape", newline=""
+        )
         self._writer = csv.writer(self._fh)
         if self.columns is not None:
             self._writer.writerow(self.columns)
@@ -325,8 +350,13 @@ class ParquetWriter(ShardWriter):
     ``schema_mismatch`` instead of being dropped or coerced.
     """
 
-    def __init__(self, path: str | os.PathLike, schema=None, *,
-                 reject: Callable[[dict, str, str], None] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        schema=None,
+        *,
+        reject: Callable[[dict, str, str], None] | None = None,
+    ) -> None:
         super().__init__(path)
         self.schema = schema
         self._reject = reject
@@ -387,22 +417,33 @@ def _nullable_to_string(schema):
     """A column that was all null in the first batch is typed ``string`` (not ``null``)."""
     import pyarrow as pa
 
-    return pa.schema([f.with_type(pa.string()) if pa.types.is_null(f.type) else f
-                      for f in schema], metadata=schema.metadata)
+    return pa.schema(
+        [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in schema],
+        metadata=schema.metadata,
+    )
 
 
 def annotation_type():
     """Arrow type of the ``*_paragraphs`` annotation column."""
     import pyarrow as pa
 
-    return pa.list_(pa.struct([
-        ("index", pa.int64()), ("start", pa.int64()), ("end", pa.int64()),
-        ("score", pa.float64()), ("score_raw", pa.float64()), ("label", pa.string()),
-    ]))
+    return pa.list_(
+        pa.struct(
+            [
+                ("index", pa.int64()),
+                ("start", pa.int64()),
+                ("end", pa.int64()),
+                ("score", pa.float64()),
+                ("score_raw", pa.float64()),
+                ("label", pa.string()),
+            ]
+        )
+    )
 
 
-def output_parquet_schema(source_schema, *, text_field: str, output_field: str,
-                          annotation_field: str | None):
+def output_parquet_schema(
+    source_schema, *, text_field: str, output_field: str, annotation_field: str | None
+):
     """The output schema for Parquet input: the input's, plus the output/annotation fields."""
     import pyarrow as pa
 
@@ -410,8 +451,9 @@ def output_parquet_schema(source_schema, *, text_field: str, output_field: str,
     if output_field not in schema.names:
         schema = schema.append(pa.field(output_field, pa.string()))
     elif output_field != text_field:
-        schema = schema.set(schema.get_field_index(output_field),
-                            pa.field(output_field, pa.string()))
+        schema = schema.set(
+            schema.get_field_index(output_field), pa.field(output_field, pa.string())
+        )
     if annotation_field is not None:
         field = pa.field(annotation_field, annotation_type())
         if annotation_field in schema.names:
@@ -421,10 +463,17 @@ def output_parquet_schema(source_schema, *, text_field: str, output_field: str,
     return schema
 
 
-def open_writer(fmt: str, path: str | os.PathLike | None, *, source: str | None,
-                text_field: str, output_field: str, annotation_field: str | None,
-                reject: Callable[[dict, str, str], None], stream: BinaryIO | None = None,
-                ) -> ShardWriter:
+def open_writer(
+    fmt: str,
+    path: str | os.PathLike | None,
+    *,
+    source: str | None,
+    text_field: str,
+    output_field: str,
+    annotation_field: str | None,
+    reject: Callable[[dict, str, str], None],
+    stream: BinaryIO | None = None,
+) -> ShardWriter:
     """A writer for one output shard in ``fmt``, with a schema/header taken from ``source``."""
     if fmt in ("jsonl", "jsonl.gz"):
         return JsonlWriter(path, gz=fmt == "jsonl.gz", stream=stream)
@@ -443,17 +492,23 @@ def open_writer(fmt: str, path: str | os.PathLike | None, *, source: str | None,
     if fmt == "parquet":
         schema = None
         if source_fmt == "parquet":
-            schema = output_parquet_schema(parquet_schema(source), text_field=text_field,
-                                           output_field=output_field,
-                                           annotation_field=annotation_field)
+            schema = output_parquet_schema(
+                parquet_schema(source),
+                text_field=text_field,
+                output_field=output_field,
+                annotation_field=annotation_field,
+            )
         elif source_fmt == "csv":
             import pyarrow as pa
 
             columns = csv_header(source)
             schema = pa.schema([(c, pa.string()) for c in columns])
-            schema = output_parquet_schema(schema, text_field=text_field,
-                                           output_field=output_field,
-                                           annotation_field=annotation_field)
+            schema = output_parquet_schema(
+                schema,
+                text_field=text_field,
+                output_field=output_field,
+                annotation_field=annotation_field,
+            )
         return ParquetWriter(path, schema, reject=reject)
     raise ValueError(f"unknown output format {fmt!r}")
 

@@ -109,8 +109,9 @@ class Shard:
     rejected: list[dict] = field(default_factory=list)
     _positions: dict[int, int] = field(default_factory=dict, repr=False)
 
-    def reject(self, pos: int, record: dict | None, reason: str, detail: str = "",
-               raw: str | None = None) -> None:
+    def reject(
+        self, pos: int, record: dict | None, reason: str, detail: str = "", raw: str | None = None
+    ) -> None:
         """Send one record to the rejects with a reason code, and count it."""
         self.stats["rejected"] += 1
         self.stats[f"rejected_{reason}"] += 1
@@ -157,8 +158,13 @@ class Shard:
 # Steps
 
 
-def validate(items: Iterable[Item], shard: Shard, *, text_field: str = "text",
-             max_chars: int = MAX_CHARS_DEFAULT) -> Iterator[Item]:
+def validate(
+    items: Iterable[Item],
+    shard: Shard,
+    *,
+    text_field: str = "text",
+    max_chars: int = MAX_CHARS_DEFAULT,
+) -> Iterator[Item]:
     """Pass on records with a usable text; reject the rest with a reason code.
 
     Counts ``read`` (every item) and ``rejected_<reason>``.
@@ -173,14 +179,26 @@ def validate(items: Iterable[Item], shard: Shard, *, text_field: str = "text",
             state = "null" if text_field in item.record else "absent"
             shard.reject(item.pos, item.record, "missing_text", f"field {text_field!r} is {state}")
         elif not isinstance(text, str):
-            shard.reject(item.pos, item.record, "text_not_string",
-                         f"field {text_field!r} is a {type(text).__name__}, not a string")
+            shard.reject(
+                item.pos,
+                item.record,
+                "text_not_string",
+                f"field {text_field!r} is a {type(text).__name__}, not a string",
+            )
         elif len(text) > max_chars:
-            shard.reject(item.pos, item.record, "too_long",
-                         f"text has {len(text)} characters, more than --max-chars {max_chars}")
+            shard.reject(
+                item.pos,
+                item.record,
+                "too_long",
+                f"text has {len(text)} characters, more than --max-chars {max_chars}",
+            )
         elif _SURROGATE.search(text):
-            shard.reject(item.pos, item.record, "undecodable",
-                         f"field {text_field!r} holds bytes that are not valid UTF-8")
+            shard.reject(
+                item.pos,
+                item.record,
+                "undecodable",
+                f"field {text_field!r} holds bytes that are not valid UTF-8",
+            )
         else:
             yield item
 
@@ -200,8 +218,9 @@ class CleanJob:
     ``annotations`` is a list of dicts as in :func:`newsclean.clean_frame`, or None.
     """
 
-    def __init__(self, *, model: str | None = None, threshold: float | None = None,
-                 annotate: bool = False) -> None:
+    def __init__(
+        self, *, model: str | None = None, threshold: float | None = None, annotate: bool = False
+    ) -> None:
         self.model = model
         self.threshold = threshold
         self.annotate = annotate
@@ -209,21 +228,43 @@ class CleanJob:
     def __call__(self, texts: list[str]) -> list[tuple]:
         from newsclean.predict import clean_texts, load_model
 
-        results = clean_texts(texts, model=load_model(self.model), threshold=self.threshold,
-                              annotate=self.annotate)
+        results = clean_texts(
+            texts, model=load_model(self.model), threshold=self.threshold, annotate=self.annotate
+        )
         return [
-            (r.text, r.n_paragraphs, r.n_removed, r.chars_removed,
-             [{"index": p.index, "start": p.start, "end": p.end, "score": p.score,
-               "score_raw": p.score_raw, "label": p.label} for p in r.paragraphs]
-             if self.annotate else None)
+            (
+                r.text,
+                r.n_paragraphs,
+                r.n_removed,
+                r.chars_removed,
+                [
+                    {
+                        "index": p.index,
+                        "start": p.start,
+                        "end": p.end,
+                        "score": p.score,
+                        "score_raw": p.score_raw,
+                        "label": p.label,
+                    }
+                    for p in r.paragraphs
+                ]
+                if self.annotate
+                else None,
+            )
             for r in results
         ]
 
 
-def clean(batches: Iterable[list[Item]], shard: Shard, *, job: Callable[[list[str]], list],
-          text_field: str = "text", output_field: str | None = None,
-          annotation_field: str | None = None, mapper: Callable = map,
-          ) -> Iterator[list[Item]]:
+def clean(
+    batches: Iterable[list[Item]],
+    shard: Shard,
+    *,
+    job: Callable[[list[str]], list],
+    text_field: str = "text",
+    output_field: str | None = None,
+    annotation_field: str | None = None,
+    mapper: Callable = map,
+) -> Iterator[list[Item]]:
     """Clean each batch's texts with ``job``; put the result in ``output_field``.
 
     ``mapper(job, texts_per_batch)`` must return results in order: the builtin :func:`map`, or
@@ -242,8 +283,9 @@ def clean(batches: Iterable[list[Item]], shard: Shard, *, job: Callable[[list[st
     for results in mapper(job, texts()):
         batch = pending.popleft()
         n_par = n_removed = 0
-        for item, (text, paragraphs, removed, chars_removed, notes) in zip(batch, results,
-                                                                           strict=True):
+        for item, (text, paragraphs, removed, chars_removed, notes) in zip(
+            batch, results, strict=True
+        ):
             stats["chars"] += len(item.record[text_field])
             item.record[out_field] = text
             if annotation_field is not None:

@@ -24,7 +24,6 @@ from scipy import sparse
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression, SGDClassifier
-from sklearn.model_selection import GroupKFold
 from sklearn.utils.validation import check_is_fitted
 
 from newsclean.features.featurisers import (
@@ -253,6 +252,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _out_of_fold_scores(self, features, target, weight, groups) -> np.ndarray:
+        from sklearn.model_selection import GroupKFold  # fit-only: keeps `import newsclean` light
+
         oof = np.zeros(features.shape[0])
         n_groups = len(np.unique(groups))
         folds = GroupKFold(n_splits=min(self.cv, n_groups))

@@ -29,7 +29,8 @@ _HTML_TAG = re.compile(
 )
 _HTML_TAGS_TO_WARN = 2
 _HTML_SNIFF_CHARS = 20_000
-_MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
+#: Model sources that :func:`load_model` resolves through MLflow.
+MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
 _cache: dict[str, ParagraphClassifier] = {}
 _cache_lock = threading.Lock()
@@ -91,7 +92,7 @@ def load_model(source: str | os.PathLike | None = None) -> ParagraphClassifier:
 def _load_uncached(source: str | os.PathLike | None) -> ParagraphClassifier:
     if source is None:
         directory = DEFAULT_MODEL_DIR
-    elif str(source).startswith(_MLFLOW_SCHEMES):
+    elif str(source).startswith(MLFLOW_SCHEMES):
         directory = _download_mlflow_model(str(source))
     else:
         directory = Path(source)

@@ -26,9 +26,15 @@ from newsclean.batch_steps import (
     validate,
     write,
 )
+from newsclean.cli import parse_args
 from tests.corpus import make_article
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def parse_clean(argv: list[str]):
+    """``newsclean clean ARGV`` parsed by the real CLI parser."""
+    return parse_args(["clean", *argv])
 
 
 def article(seed: int) -> str:
@@ -59,7 +65,7 @@ def write_jsonl(path: Path, records: list[dict]) -> Path:
 
 
 def run(argv: list[str]) -> int:
-    return batch.run_clean(batch.parse_args(argv))
+    return batch.run_clean(parse_clean(argv))
 
 
 def read_lines(path: Path) -> list[dict]:
@@ -327,7 +333,7 @@ def test_kill_midway_then_resume_is_byte_identical(tmp_path, tiny_model_dir, mon
     assert not (killed / "part-00001.jsonl").exists()  # only its temporary file
 
     with pytest.raises(SystemExit):  # a non-empty output needs --resume or --overwrite
-        batch.parse_args([*inputs, "-o", str(killed), *opts])
+        parse_clean([*inputs, "-o", str(killed), *opts])
     assert run([*inputs, "-o", str(killed), *opts, "--resume"]) == 0
     assert tree_bytes(killed) == tree_bytes(clean_run)
 
@@ -512,7 +518,8 @@ def test_stdin_to_stdout(tmp_path, tiny_model_dir):
         [
             sys.executable,
             "-m",
-            "newsclean.batch",
+            "newsclean.cli",
+            "clean",
             "-",
             "--model",
             str(tiny_model_dir),
@@ -580,7 +587,7 @@ def test_bad_argument_combinations_exit_2(argv, dump, tmp_path, tiny_model_dir):
     if "--model" not in argv:
         argv += ["--model", str(tiny_model_dir)]
     with pytest.raises(SystemExit) as exc:
-        batch.parse_args(argv)
+        parse_clean(argv)
     assert exc.value.code == 2
 
 
@@ -589,8 +596,8 @@ def test_nonempty_output_needs_resume_or_overwrite(dump, tmp_path, tiny_model_di
     out.mkdir()
     (out / "something").write_text("")
     with pytest.raises(SystemExit):
-        batch.parse_args([str(dump), "-o", str(out), "--model", str(tiny_model_dir)])
-    args = batch.parse_args(
+        parse_clean([str(dump), "-o", str(out), "--model", str(tiny_model_dir)])
+    args = parse_clean(
         [str(dump), "-o", str(out), "--model", str(tiny_model_dir), "--overwrite", "-q"]
     )
     assert batch.run_clean(args) == 0
@@ -598,7 +605,7 @@ def test_nonempty_output_needs_resume_or_overwrite(dump, tmp_path, tiny_model_di
 
 
 def test_good_arguments_parse(dump, tmp_path, tiny_model_dir):
-    args = batch.parse_args(
+    args = parse_clean(
         [
             str(dump),
             "-o",
@@ -616,7 +623,7 @@ def test_good_arguments_parse(dump, tmp_path, tiny_model_dir):
     )
     assert args.input_files == [str(dump)] and args.out_format == "jsonl"
     assert args.handler is batch.run_clean and args.jobs == 2
-    assert batch.parse_args(["-", "--model", str(tiny_model_dir)]).out_format == "jsonl"
+    assert parse_clean(["-", "--model", str(tiny_model_dir)]).out_format == "jsonl"
 
 
 def test_missing_default_model_is_a_usage_error(dump, tmp_path, monkeypatch):
@@ -624,7 +631,7 @@ def test_missing_default_model_is_a_usage_error(dump, tmp_path, monkeypatch):
 
     monkeypatch.setattr(models, "DEFAULT_MODEL_DIR", tmp_path / "no-model")
     with pytest.raises(SystemExit) as exc:
-        batch.parse_args([str(dump), "-o", str(tmp_path / "o")])
+        parse_clean([str(dump), "-o", str(tmp_path / "o")])
     assert exc.value.code == 2
 
 
@@ -652,7 +659,7 @@ def test_real_kill_then_resume_is_byte_identical(tmp_path, tiny_model_dir):
     clean_run, killed = tmp_path / "clean", tmp_path / "killed"
     assert run([str(src), "-o", str(clean_run), *opts]) == 0
 
-    cmd = [sys.executable, "-m", "newsclean.batch", str(src), "-o", str(killed), *opts]
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", str(src), "-o", str(killed), *opts]
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while not (killed / "_done" / "00000").exists() and time.monotonic() < deadline:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from newsclean import batch
-from tests.test_batch import good_records, tree_bytes, write_jsonl
+from tests.test_batch import good_records, parse_clean, tree_bytes, write_jsonl
 
 pytest.importorskip("distributed")
 
@@ -23,11 +23,8 @@ def test_dask_engine_matches_local_engine(tmp_path, tiny_model_dir):
     write_jsonl(src / "c.jsonl", good_records(4, 20))
     opts = ["--model", str(tiny_model_dir), "-q", "--batch-size", "4", "--annotate"]
     local, dask = tmp_path / "local", tmp_path / "dask"
-    assert batch.run_clean(batch.parse_args([str(src), "-o", str(local), *opts])) == 0
-    assert (
-        batch.run_clean(batch.parse_args([str(src), "-o", str(dask), *opts, "--engine", "dask"]))
-        == 0
-    )
+    assert batch.run_clean(parse_clean([str(src), "-o", str(local), *opts])) == 0
+    assert batch.run_clean(parse_clean([str(src), "-o", str(dask), *opts, "--engine", "dask"])) == 0
     assert tree_bytes(dask) == tree_bytes(local)
     stats = json.loads((dask / "stats.json").read_text())
     assert stats["read"] == 16 and stats["rejected"] == 1 and stats["reconciled"]
