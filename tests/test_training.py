@@ -45,6 +45,8 @@ def test_selection_score_never_prefers_a_model_that_deletes_story_text():
     good = {"editorial_recall": 0.995, "boilerplate_f1": 0.3}
     greedy = {"editorial_recall": 0.95, "boilerplate_f1": 0.9}
     assert selection_score(good) > selection_score(greedy)
+    assert selection_score(good, appeal_recall=0.5) == pytest.approx(0.4)
+    assert selection_score(greedy, appeal_recall=1.0) < 0
 
 
 @pytest.mark.slow

@@ -12,8 +12,9 @@ real lines from the shared data and implants them, as blocks, into editorial art
   ("Subscribe", "Give now", "Monthly", "Log in", "Share"); menu words such as "Arts" or "Iraq"
   are left out, because they are not what an appeal block is made of.
 
-A block is 1-3 appeal lines followed by 0-4 button lines, put after the story's end (half of the
-blocks), after its 3rd-6th paragraph (three in ten), or at the top (two in ten). Lines are drawn
+A block is 2-4 appeal lines in training (1-3 in the appeal evaluation) followed by 0-4 button
+lines, put after the story's end (half of the blocks), after its 3rd-6th paragraph (three in
+ten), or at the top (two in ten). 70 % of train and validation articles receive one. Lines are drawn
 only from domains of the article's own split, so nothing crosses from test into train.
 Implanted rows get ``dataset="implant"``, so every evaluation reports them separately.
 """
@@ -28,7 +29,11 @@ from newsclean.training.data import BOILERPLATE, EDITORIAL, is_shared_data
 from newsclean.training.split import domain_split
 
 #: Share of articles of the train and validation splits that receive a block.
-AUGMENT_RATE = 0.4
+AUGMENT_RATE = 0.7
+#: Appeal lines per implanted block: training blocks are longer, so more appeal prose is learned
+#: from; the evaluation keeps 1-3 lines so its numbers compare across runs.
+TRAIN_APPEAL_LINES = (2, 4)
+EVAL_APPEAL_LINES = (1, 3)
 #: Articles need this many editorial paragraphs to receive a block.
 MIN_EDITORIAL_PARAGRAPHS = 3
 BUTTON_MAX_WORDS = 4
@@ -73,8 +78,11 @@ def load_pools(data_dir: Path, seed: int) -> dict[str, dict[str, list[str]]]:
     return pools
 
 
-def _block(rng: np.random.Generator, pool: dict[str, list[str]]) -> list[str]:
-    appeals = rng.choice(pool["appeal"], size=rng.integers(1, 4), replace=False).tolist()
+def _block(
+    rng: np.random.Generator, pool: dict[str, list[str]], appeal_lines: tuple[int, int]
+) -> list[str]:
+    low, high = appeal_lines
+    appeals = rng.choice(pool["appeal"], size=rng.integers(low, high + 1), replace=False).tolist()
     n_buttons = int(rng.integers(0, 5)) if pool["button"] else 0
     buttons = (
         rng.choice(pool["button"], size=n_buttons, replace=False).tolist() if n_buttons else []
@@ -89,8 +97,11 @@ def implant_blocks(
     rng: np.random.Generator,
     *,
     suffix: str = "",
+    appeal_lines: tuple[int, int] = EVAL_APPEAL_LINES,
 ) -> pd.DataFrame:
     """Insert one appeal block into a ``rate`` share of eligible articles of ``table``.
+
+    A block is ``appeal_lines`` (inclusive range) appeal lines followed by 0-4 button lines.
 
     With ``suffix``, changed articles get ``article_id + suffix``. Rows of other articles pass
     unchanged; positions are renumbered in changed articles.
@@ -110,7 +121,7 @@ def implant_blocks(
             at = 0
         else:
             at = int(editorial[min(int(rng.integers(3, 7)), len(editorial)) - 1]) + 1
-        lines = _block(rng, pool)
+        lines = _block(rng, pool, appeal_lines)
         first = article.iloc[0]
         block = pd.DataFrame(
             {
@@ -147,7 +158,12 @@ def _pools(pools: Pools | str | Path, seed: int) -> Pools:
 
 
 def augment_with_appeals(
-    table: pd.DataFrame, pools: Pools | str | Path, *, seed: int = 0, rate: float = AUGMENT_RATE
+    table: pd.DataFrame,
+    pools: Pools | str | Path,
+    *,
+    seed: int = 0,
+    rate: float = AUGMENT_RATE,
+    appeal_lines: tuple[int, int] = TRAIN_APPEAL_LINES,
 ) -> pd.DataFrame:
     """Implant appeal blocks into the train and validation splits (the test split is untouched).
 
@@ -158,7 +174,7 @@ def augment_with_appeals(
     parts = []
     for split, part in table.groupby("split", sort=False):
         if split in ("train", "validation"):
-            part = implant_blocks(part, pools[split], rate, rng)
+            part = implant_blocks(part, pools[split], rate, rng, appeal_lines=appeal_lines)
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
 
@@ -173,7 +189,9 @@ def appeal_test_table(
     pools = _pools(pools, seed)
     test = table[table["split"] == "test"]
     rng = np.random.default_rng(seed + 1)
-    implanted = implant_blocks(test, pools["test"], 1.0, rng, suffix="#appeal")
+    implanted = implant_blocks(
+        test, pools["test"], 1.0, rng, suffix="#appeal", appeal_lines=EVAL_APPEAL_LINES
+    )
     return implanted[implanted["article_id"].str.endswith("#appeal")]
 
 

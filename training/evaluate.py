@@ -203,12 +203,15 @@ __all__ = [
 MIN_EDITORIAL_RECALL_TO_COMPARE = 0.99
 
 
-def selection_score(metrics: dict[str, float]) -> float:
+def selection_score(metrics: dict[str, float], appeal_recall: float | None = None) -> float:
     """One number to compare models on the same test split (higher is better).
 
-    Boilerplate F1 at the model's own threshold, provided editorial recall is at least 0.99;
-    a model below that scores ``editorial_recall - 1`` (negative), so it always loses.
+    Boilerplate F1 at the model's own threshold, averaged with the appeal recall when an appeal
+    evaluation exists (the product's two goals), provided editorial recall is at least 0.99; a
+    model below that scores ``editorial_recall - 1`` (negative), so it always loses.
     """
     if metrics["editorial_recall"] < MIN_EDITORIAL_RECALL_TO_COMPARE:
         return metrics["editorial_recall"] - 1.0
-    return metrics["boilerplate_f1"]
+    if appeal_recall is None:
+        return metrics["boilerplate_f1"]
+    return (metrics["boilerplate_f1"] + appeal_recall) / 2

@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from newsclean.features.table import TABLE_COLUMNS
 from newsclean.training.augment import (
+    AUGMENT_RATE,
+    TRAIN_APPEAL_LINES,
     appeal_test_table,
     augment_with_appeals,
     has_pools,
@@ -50,6 +52,8 @@ class TrainConfig:
     seed: int = 0
     export: Path | None = None
     augment: bool = True
+    augment_rate: float = AUGMENT_RATE
+    augment_lines: tuple[int, int] = TRAIN_APPEAL_LINES
     note: str | None = None
     model_params: dict[str, Any] = field(default_factory=dict)
 
@@ -86,7 +90,13 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
         pools = load_pools(Path(config.data), config.seed)
         appeal_table = appeal_test_table(table, pools, seed=config.seed)
         if config.augment:
-            table = augment_with_appeals(table, pools, seed=config.seed)
+            table = augment_with_appeals(
+                table,
+                pools,
+                seed=config.seed,
+                rate=config.augment_rate,
+                appeal_lines=config.augment_lines,
+            )
     return table, appeal_table, fingerprint
 
 
@@ -179,6 +189,8 @@ def run_training(config: TrainConfig) -> TrainResult:
     with mlflow.start_run(description=config.note) as run:
         mlflow.log_params(
             {
+                "augment_rate": config.augment_rate,
+                "augment_lines": str(config.augment_lines),
                 "data": str(config.data),
                 "sample": config.sample,
                 "seed": config.seed,
@@ -236,7 +248,7 @@ def run_training(config: TrainConfig) -> TrainResult:
                 mlflow, model, export_dir, paragraphs_example, articles_example
             )
             if config.register:
-                score = selection_score(result.test["all"])
+                score = selection_score(result.test["all"], _appeal_recall(result.appeal))
                 holder_uri = (
                     tracking.alias_holder_uri(mlflow, config.register, config.alias)
                     if config.alias
@@ -244,7 +256,7 @@ def run_training(config: TrainConfig) -> TrainResult:
                 )
                 holder_score = None
                 if holder_uri is not None:
-                    holder_score = _score_holder(holder_uri, table, mlflow)
+                    holder_score = _score_holder(holder_uri, table, appeal_table, mlflow)
                 _, why = tracking.register_with_alias(
                     mlflow,
                     cleaner_uri,
@@ -264,8 +276,15 @@ def run_training(config: TrainConfig) -> TrainResult:
     return result
 
 
-def _score_holder(holder_uri: str, table: pd.DataFrame, mlflow) -> float | None:
-    """Selection score of the current alias holder on this run's test split."""
+def _appeal_recall(appeal: dict[str, dict[str, float]]) -> float | None:
+    """Share of implanted appeal lines removed, when the run has an appeal evaluation."""
+    return appeal["implant"]["boilerplate_recall"] if "implant" in appeal else None
+
+
+def _score_holder(
+    holder_uri: str, table: pd.DataFrame, appeal_table: pd.DataFrame | None, mlflow
+) -> float | None:
+    """Selection score of the current alias holder on this run's test and appeal data."""
     from newsclean.predict import _load_uncached
 
     try:
@@ -276,4 +295,7 @@ def _score_holder(holder_uri: str, table: pd.DataFrame, mlflow) -> float | None:
     test = _scored(holder, table[table["split"] == "test"])
     metrics = evaluate_by(test, "dataset", holder.threshold)["all"]
     mlflow.log_metrics({f"holder_test_{k}": v for k, v in metrics.items()})
-    return selection_score(metrics)
+    appeal = {}
+    if appeal_table is not None and not appeal_table.empty:
+        appeal = evaluate_by(_scored(holder, appeal_table), "dataset", holder.threshold)
+    return selection_score(metrics, _appeal_recall(appeal))
