@@ -73,10 +73,13 @@ def main() -> None:
     rows = []
     for name, note, augment, params in VARIANTS:
         start = time.perf_counter()
+        rate, lines = augment or (0.0, (1, 3))
         config = TrainConfig(
             data=args.data,
             experiment="newsclean-ablation",
-            augment=augment,
+            augment=augment is not None,
+            augment_rate=rate,
+            augment_lines=lines,
             model_params=params,
             note=f"{name}: {note}",
         )
