@@ -237,19 +237,7 @@ class CleanJob:
                 r.n_paragraphs,
                 r.n_removed,
                 r.chars_removed,
-                [
-                    {
-                        "index": p.index,
-                        "start": p.start,
-                        "end": p.end,
-                        "score": p.score,
-                        "score_raw": p.score_raw,
-                        "label": p.label,
-                    }
-                    for p in r.paragraphs
-                ]
-                if self.annotate
-                else None,
+                [p.annotation() for p in r.paragraphs] if self.annotate else None,
             )
             for r in results
         ]

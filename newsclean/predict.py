@@ -52,6 +52,17 @@ class Paragraph:
     score_raw: float
     label: str
 
+    def annotation(self) -> dict[str, int | float | str]:
+        """Everything but the text: what ``clean_frame`` and the CLI's ``--annotate`` add."""
+        return {
+            "index": self.index,
+            "start": self.start,
+            "end": self.end,
+            "score": self.score,
+            "score_raw": self.score_raw,
+            "label": self.label,
+        }
+
 
 @dataclass
 class CleanResult:
@@ -288,20 +299,7 @@ def clean_frame(
     out = df.copy()
     out[column] = [r.text for r in results]
     if annotate:
-        out[f"{column}_paragraphs"] = [
-            [
-                {
-                    "index": p.index,
-                    "start": p.start,
-                    "end": p.end,
-                    "score": p.score,
-                    "score_raw": p.score_raw,
-                    "label": p.label,
-                }
-                for p in r.paragraphs
-            ]
-            for r in results
-        ]
+        out[f"{column}_paragraphs"] = [[p.annotation() for p in r.paragraphs] for r in results]
     return out
 
 

@@ -111,6 +111,44 @@ def test_train_registers_alias_and_exports(user_table, mlflow_env, tmp_path, cap
     assert str(client.get_model_version_by_alias("t-model", "champion").version) == "3"
 
 
+def test_param_and_note_reach_the_run(user_table, mlflow_env, tmp_path, capsys):
+    from mlflow import MlflowClient
+
+    from newsclean.cli import parse_args, run
+
+    argv = [
+        "train",
+        "--data",
+        str(user_table),
+        "--experiment",
+        "params",
+        "--param",
+        "window=1",
+        "--param",
+        "context=False",
+        "--note",
+        "one neighbour, no context",
+    ]
+    assert run(parse_args(argv)) == 0
+    capsys.readouterr()
+    client = MlflowClient()
+    experiment = client.get_experiment_by_name("params")
+    [run_info] = client.search_runs([experiment.experiment_id])
+    assert run_info.data.params["model__window"] == "1"
+    assert run_info.data.params["model__context"] == "False"
+    assert run_info.data.tags["mlflow.note.content"] == "one neighbour, no context"
+
+
+def test_bad_param_is_a_usage_error(tmp_path):
+    from newsclean.cli import parse_args
+
+    data = tmp_path / "t.csv"
+    data.write_text("article_id,position,text,label\n1,0,x,editorial\n")
+    with pytest.raises(SystemExit) as exc:
+        parse_args(["train", "--data", str(data), "--param", "speed=11"])
+    assert exc.value.code == 2
+
+
 def test_train_usage_errors(tmp_path):
     from newsclean.cli import parse_args
 

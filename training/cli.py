@@ -119,6 +119,8 @@ def run_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         export=args.export,
         augment=args.augment,
+        model_params=args.model_params,
+        note=args.note,
     )
     result = run_training(config)
     summary = {
