@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from newsclean.features.segment import Span, split_paragraphs
+from newsclean.features.segment import split_paragraphs
 
 TABLE_COLUMNS = ("article_id", "position", "text")
 
@@ -42,17 +42,6 @@ def paragraph_table(articles: Iterable[str], article_ids: Sequence | None = None
         positions.extend(range(len(spans)))
         texts.extend(s.text for s in spans)
     return pd.DataFrame({"article_id": ids, "position": positions, "text": texts})
-
-
-def table_from_spans(spans: list[Span], article_id: object = 0) -> pd.DataFrame:
-    """A paragraph table for one article already split into ``spans``."""
-    return pd.DataFrame(
-        {
-            "article_id": [article_id] * len(spans),
-            "position": range(len(spans)),
-            "text": [s.text for s in spans],
-        }
-    )
 
 
 def check_table(X: object) -> pd.DataFrame:
@@ -84,4 +73,4 @@ def article_bounds(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(starts_at, lengths), np.repeat(ends_at, lengths)
 
 
-__all__ = ["TABLE_COLUMNS", "article_bounds", "check_table", "paragraph_table", "table_from_spans"]
+__all__ = ["TABLE_COLUMNS", "article_bounds", "check_table", "paragraph_table"]

@@ -248,7 +248,6 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
 
         self.first_pass_ = self._make_first_pass()
         self.first_pass_.fit(features[learn], target[learn], sample_weight=weight[learn])
-        self.n_features_out_ = features.shape[1]
         return self
 
     def _out_of_fold_scores(self, features, target, weight, groups) -> np.ndarray:
