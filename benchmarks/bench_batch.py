@@ -5,6 +5,8 @@ sentence templates written for this benchmark), then runs, each in its own proce
 
 * ``passthrough``: read and write the dump unchanged with the standard ``json`` module (the I/O
   floor);
+* ``justext``: the same loop, cleaning each article with jusText (news setting 30/80, English
+  stoplist) on one core -- the peer the batch issue compares against;
 * ``jobs1`` / ``jobs2``: ``newsclean clean --jobs 1`` / ``--jobs 2``;
 * ``dask``: ``newsclean clean --engine dask`` on a 2-worker ``LocalCluster``.
 
@@ -34,7 +36,7 @@ from pathlib import Path
 
 import psutil
 
-MODES = ("passthrough", "jobs1", "jobs2", "dask")
+MODES = ("passthrough", "justext", "jobs1", "jobs2", "dask")
 SHARDS_DEFAULT = 8
 POLL_SECONDS = 0.05
 PARAGRAPHS_PER_ARTICLE = 36
@@ -148,8 +150,21 @@ def generate(directory: Path, articles: int, shards: int, seed: int = 0) -> dict
     }
 
 
-def passthrough(inputs: list[str], out: str) -> None:
-    """Read the dump and write it back unchanged with the json module (one output per input)."""
+def passthrough(inputs: list[str], out: str, clean_with_justext: bool = False) -> None:
+    """Read the dump and write it back with the json module (one output per input).
+
+    With ``clean_with_justext`` each article's text is first cleaned by jusText.
+    """
+    clean = None
+    if clean_with_justext:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        from benchmarks.peers import JUSTEXT_NEWS, justext_labels
+
+        def clean(text: str) -> str:
+            lines = [line for line in text.split("\n") if line.strip()]
+            labels = justext_labels(lines, language="en", **JUSTEXT_NEWS)
+            return "\n".join(line for line, label in zip(lines, labels) if label == "editorial")
+
     Path(out).mkdir(parents=True, exist_ok=True)
     for k, path in enumerate(inputs):
         with (
@@ -157,7 +172,10 @@ def passthrough(inputs: list[str], out: str) -> None:
             open(Path(out) / f"part-{k:05d}.jsonl", "w", encoding="utf-8") as dst,
         ):
             for line in src:
-                dst.write(json.dumps(json.loads(line), ensure_ascii=False) + "\n")
+                record = json.loads(line)
+                if clean is not None:
+                    record["text"] = clean(record["text"])
+                dst.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def measure(cmd: list[str]) -> dict:
@@ -186,8 +204,8 @@ def measure(cmd: list[str]) -> dict:
 
 
 def command(mode: str, inputs: list[str], out: str, model: str | None) -> list[str]:
-    if mode == "passthrough":
-        return [sys.executable, __file__, "--passthrough", out, *inputs]
+    if mode in ("passthrough", "justext"):
+        return [sys.executable, __file__, f"--{mode}", out, *inputs]
     cmd = [sys.executable, "-m", "newsclean.cli", "clean", *inputs, "-o", out, "-q", "--overwrite"]
     if model:
         cmd += ["--model", model]
@@ -228,9 +246,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--passthrough", nargs="+", metavar=("OUT", "INPUT"), help=argparse.SUPPRESS
     )
+    parser.add_argument("--justext", nargs="+", metavar=("OUT", "INPUT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--justext-articles",
+        type=int,
+        default=20_000,
+        help="jusText runs on the first N articles only (it is slow); default %(default)s",
+    )
     args = parser.parse_args(argv)
     if args.passthrough:
         passthrough(args.passthrough[1:], args.passthrough[0])
+        return 0
+    if args.justext:
+        passthrough(args.justext[1:], args.justext[0], clean_with_justext=True)
         return 0
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="bench_batch_"))
@@ -241,9 +269,15 @@ def main(argv: list[str] | None = None) -> int:
         inputs = sorted(str(p) for p in (work / "dump").glob("*.jsonl"))
         print(f"dump: {dump}", file=sys.stderr)
         runs = {}
+        per_shard = -(-args.articles // args.shards)
         for mode in args.modes:
-            result = measure(command(mode, inputs, str(work / f"out-{mode}"), args.model))
-            result["articles_per_s"] = round(args.articles / result["seconds"], 1)
+            mode_inputs, n_articles = inputs, args.articles
+            if mode == "justext":  # the first shards only: same articles, a feasible run time
+                k = max(1, -(-args.justext_articles // per_shard))
+                mode_inputs, n_articles = inputs[:k], min(args.articles, k * per_shard)
+            result = measure(command(mode, mode_inputs, str(work / f"out-{mode}"), args.model))
+            result["articles"] = n_articles
+            result["articles_per_s"] = round(n_articles / result["seconds"], 1)
             runs[mode] = result
             print(
                 f"{mode}: {result['articles_per_s']} articles/s, "

@@ -11,9 +11,6 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-# A run of characters with no "\n" and at least one non-whitespace character.
-_LINE = re.compile(r"[^\n]+")
-
 
 class Span(NamedTuple):
     """One paragraph: its offsets into the article and its text (``text == article[start:end]``)."""
@@ -21,6 +18,10 @@ class Span(NamedTuple):
     start: int
     end: int
     text: str
+
+
+# NamedTuple's generated __new__ is a Python function; building the tuple directly is ~3x faster.
+_new_span = tuple.__new__
 
 
 def split_paragraphs(text: str) -> list[Span]:
@@ -35,12 +36,16 @@ def split_paragraphs(text: str) -> list[Span]:
     ['Title', 'Body one.', 'Body two.']
     """
     spans: list[Span] = []
-    for match in _LINE.finditer(text):
-        start, end = match.span()
-        if end > start and text[end - 1] == "\r":
-            end -= 1  # "\r\n" line endings: the "\r" is part of the separator
-        if text[start:end].strip():
-            spans.append(Span(start, end, text[start:end]))
+    start = 0
+    # str.split is the fast path: one C call, then a light loop over the lines.
+    for line in text.split("\n"):
+        end = start + len(line)
+        if line.strip():
+            if line[-1] == "\r":  # "\r\n" line endings: the "\r" is part of the separator
+                spans.append(_new_span(Span, (start, end - 1, line[:-1])))
+            else:
+                spans.append(_new_span(Span, (start, end, line)))
+        start = end + 1
     return spans
 
 

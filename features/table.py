@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
+from newsclean.features.scan import Scan, scan_texts
 from newsclean.features.segment import split_paragraphs
 
 TABLE_COLUMNS = ("article_id", "position", "text")
@@ -73,4 +74,10 @@ def article_bounds(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(starts_at, lengths), np.repeat(ends_at, lengths)
 
 
-__all__ = ["TABLE_COLUMNS", "article_bounds", "check_table", "paragraph_table"]
+def scan_table(X: pd.DataFrame, max_chars: int) -> Scan:
+    """Scan the paragraphs of a paragraph table (whole articles); see :mod:`.scan`."""
+    check_table(X)
+    return scan_texts(X["text"].tolist(), max_chars, article_bounds(X))
+
+
+__all__ = ["TABLE_COLUMNS", "article_bounds", "check_table", "paragraph_table", "scan_table"]

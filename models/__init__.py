@@ -2,14 +2,17 @@
 
 An exported model is a folder with two files:
 
-``model.joblib``
-    The fitted :class:`~newsclean.classifier.ParagraphClassifier` (joblib pickle).
+``model.npz``
+    What the fitted :class:`~newsclean.classifier.ParagraphClassifier` learned, as the plain
+    arrays of its :class:`~newsclean.scorer.Scorer` (numpy ``.npz``; no pickle, so loading runs
+    no code and needs neither scikit-learn nor the library versions it was trained with).
 ``model_card.json``
     What the model is: version, creation time, training-data fingerprint, MLflow run id,
-    decision threshold, test metrics, library versions, and the SHA-256 of ``model.joblib``.
+    decision threshold, parameters, test metrics, library versions, and the SHA-256 of
+    ``model.npz``.
 
-Unpickling runs code, so :func:`load_artifact` checks the SHA-256 against the card *before*
-unpickling and refuses a mismatch.
+:func:`load_artifact` checks the SHA-256 against the card *before* reading the arrays and refuses
+a mismatch; arrays are read with ``allow_pickle=False``.
 """
 
 from __future__ import annotations
@@ -19,14 +22,17 @@ import json
 import os
 import platform
 import tempfile
-import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import joblib
+import numpy as np
 
-ARTIFACT_NAME = "model.joblib"
+from newsclean.scorer import SIGNALS_VERSION, Scorer
+
+ARTIFACT_NAME = "model.npz"
+#: Version of the folder layout and card.
+CARD_FORMAT = 2
 CARD_NAME = "model_card.json"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
 _HASH_CHUNK = 1 << 20
@@ -46,8 +52,7 @@ def sha256_file(path: str | os.PathLike) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    """Versions of the libraries a pickled model depends on."""
-    import numpy
+    """Versions of the libraries the model was trained with (for the record)."""
     import pandas
     import scipy
     import sklearn
@@ -58,10 +63,9 @@ def library_versions() -> dict[str, str]:
         "newsclean": __version__,
         "python": platform.python_version(),
         "scikit-learn": sklearn.__version__,
-        "numpy": numpy.__version__,
+        "numpy": np.__version__,
         "scipy": scipy.__version__,
         "pandas": pandas.__version__,
-        "joblib": joblib.__version__,
     }
 
 
@@ -79,17 +83,24 @@ def _atomic_write_bytes(path: Path, write) -> None:
 
 
 def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -> Path:
-    """Write ``model`` and its card to ``directory`` (created if needed); return the card path.
+    """Write a fitted ``model`` and its card to ``directory`` (created if needed).
 
     ``card_fields`` are merged into the card (for example ``threshold``, ``metrics``,
     ``data_fingerprint``, ``mlflow_run_id``). ``threshold`` defaults to ``model.threshold``.
+
+    Returns
+    -------
+    Path
+        The card's path.
     """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     artifact = out / ARTIFACT_NAME
-    _atomic_write_bytes(artifact, lambda fh: joblib.dump(model, fh, compress=3))
+    arrays = model.scorer_.to_arrays()
+    _atomic_write_bytes(artifact, lambda fh: np.savez_compressed(fh, **arrays))
     card = {
-        "format": 1,
+        "format": CARD_FORMAT,
+        "signals_version": SIGNALS_VERSION,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "artifact": ARTIFACT_NAME,
         "sha256": sha256_file(artifact),
@@ -120,16 +131,18 @@ def read_card(directory: str | os.PathLike) -> dict[str, Any]:
         ) from None
 
 
-def load_artifact(directory: str | os.PathLike) -> tuple[Any, dict[str, Any]]:
-    """Load an exported model after checking its SHA-256; return ``(model, card)``.
+def load_artifact(directory: str | os.PathLike) -> tuple[Scorer, dict[str, Any]]:
+    """Load an exported model after checking its SHA-256; return ``(scorer, card)``.
 
     Raises
     ------
     ModelIntegrityError
-        If the artifact's SHA-256 differs from the card's; nothing is unpickled then.
+        If the artifact's SHA-256 differs from the card's; nothing is read from it then.
+    ValueError
+        If the folder was written for other signals or by an older newsclean (retrain).
     """
     directory = Path(directory)
-    if directory.is_file():  # accept the path of the .joblib itself
+    if directory.is_file():  # accept the path of the artifact itself
         directory = directory.parent
     card = read_card(directory)
     artifact = directory / card.get("artifact", ARTIFACT_NAME)
@@ -144,21 +157,18 @@ def load_artifact(directory: str | os.PathLike) -> tuple[Any, dict[str, Any]]:
             f"{card.get('sha256')}. The file was changed or corrupted after export; re-export "
             "it with `newsclean train --export`, or reinstall newsclean for the shipped model."
         )
-    trained_with = card.get("libraries", {}).get("scikit-learn")
-    import sklearn
-
-    if trained_with and trained_with != sklearn.__version__:
-        warnings.warn(
-            f"model {artifact} was trained with scikit-learn {trained_with}, this is "
-            f"{sklearn.__version__}; predictions may differ. Retrain or pin scikit-learn.",
-            UserWarning,
-            stacklevel=2,
+    if card.get("format") != CARD_FORMAT:
+        raise ValueError(
+            f"{directory} is a newsclean model folder of format {card.get('format')}; this "
+            f"newsclean reads format {CARD_FORMAT}: retrain it with `newsclean train --export`"
         )
-    return joblib.load(artifact), card
+    with np.load(artifact, allow_pickle=False) as arrays:
+        return Scorer.from_arrays(arrays), card
 
 
 __all__ = [
     "ARTIFACT_NAME",
+    "CARD_FORMAT",
     "CARD_NAME",
     "DEFAULT_MODEL_DIR",
     "ModelIntegrityError",

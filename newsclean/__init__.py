@@ -7,7 +7,7 @@
 
 __version__ = "0.1.0"
 
-from newsclean.classifier import ParagraphClassifier
+from newsclean.memory import PublisherMemory
 from newsclean.predict import (
     CleanResult,
     Paragraph,
@@ -18,10 +18,21 @@ from newsclean.predict import (
     load_model,
 )
 
+
+def __getattr__(name: str):
+    # The estimator needs scikit-learn; importing it only on use keeps `import newsclean` light.
+    if name == "ParagraphClassifier":
+        from newsclean.classifier import ParagraphClassifier
+
+        return ParagraphClassifier
+    raise AttributeError(f"module 'newsclean' has no attribute {name!r}")
+
+
 __all__ = [
     "CleanResult",
     "Paragraph",
     "ParagraphClassifier",
+    "PublisherMemory",
     "__version__",
     "classify",
     "clean",

@@ -17,6 +17,12 @@ Output rules
   ``-``); rejects go to ``--rejects PATH``, else to stderr as JSON lines.
 * Output format: ``--format``, else the suffix of a single output file, else the input files'
   format when they all share one, else JSONL.
+* ``--repetition`` first reads every input once to count, per publisher domain
+  (``--domain-field``, else the host of ``--url-field``), the articles each paragraph occurs in,
+  writes that memory to ``OUTPUT/memory.json`` (``FILE.memory.json`` beside a single file), then
+  cleans with it: a paragraph in at least ``--min-support`` articles of its domain is removed
+  when its score is at least ``--repetition-floor``. ``--memory PATH`` uses a saved memory
+  (extended by this run's inputs with ``--repetition``; PATH itself is not changed).
 
 Every file appears atomically (temporary name, then :func:`os.replace`) and its bytes depend
 only on the input and options, so a killed run continued with ``--resume`` gives the same bytes
@@ -27,6 +33,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
+import hashlib
 import json
 import logging
 import os
@@ -64,6 +72,13 @@ from newsclean.batch_steps import (
     validate,
     write,
 )
+from newsclean.memory import (
+    FLOOR_DEFAULT,
+    MIN_SUPPORT_DEFAULT,
+    PublisherMemory,
+    load_memory,
+    record_domain,
+)
 from newsclean.predict import MLFLOW_SCHEMES
 
 log = logging.getLogger(__name__)
@@ -82,9 +97,14 @@ _OWN_FILES = (
     "stats.json",
     "rejects.jsonl",
     "_run.json",
+    "memory.json",
 )
 _OWN_DIRS = ("_done", "_stats", "_rejects")
 RUN_FILE = "_run.json"
+MEMORY_FILE = "memory.json"
+#: BatchConfig fields of the publisher memory; left out of ``_run.json`` when unset, so runs
+#: without ``--repetition`` / ``--memory`` keep their fingerprint.
+_MEMORY_FIELDS = ("domain_field", "url_field", "memory", "min_support", "floor")
 
 DESCRIPTION = __doc__.split("\n\n", 1)[1].split("\n\nEvery file", 1)[0].replace("``", "")
 
@@ -119,6 +139,15 @@ class Layout:
 
     def done(self, i: int) -> Path | None:
         return None if self.root is None else self.root / "_done" / f"{i:05d}"
+
+    @property
+    def memory(self) -> Path | None:
+        """Where ``--repetition`` writes the publisher memory (None for stdout)."""
+        if self.root is not None:
+            return self.root / MEMORY_FILE
+        if self.single is not None:
+            return self.single.with_name(self.single.name + "." + MEMORY_FILE)
+        return None
 
     @property
     def stats(self) -> Path | None:
@@ -204,7 +233,19 @@ def process_shard(
             reject=shard.reject_written,
             stream=stream,
         )
-        job = CleanJob(model=cfg.model, threshold=cfg.threshold, annotate=cfg.annotate)
+        job = CleanJob(
+            model=cfg.model,
+            threshold=cfg.threshold,
+            annotate=cfg.annotate,
+            memory=cfg.memory,
+            min_support=cfg.min_support,
+            floor=cfg.floor,
+        )
+        domain_of = None
+        if cfg.memory is not None:
+            domain_of = functools.partial(
+                record_domain, domain_field=cfg.domain_field, url_field=cfg.url_field
+            )
         records = items if items is not None else read_shard(source, cfg.batch_size)
         valid = validate(records, shard, text_field=cfg.text_field, max_chars=cfg.max_chars)
         cleaned = clean(
@@ -215,6 +256,7 @@ def process_shard(
             text_field=cfg.text_field,
             output_field=cfg.output_field,
             annotation_field=cfg.annotation_field,
+            domain_of=domain_of,
         )
         write(cleaned, shard, writer)
         summary = shard.summary()
@@ -236,14 +278,46 @@ def process_shard(
     return summary
 
 
+def build_memory(
+    sources: list[str],
+    cfg: BatchConfig,
+    memory: PublisherMemory | None = None,
+    *,
+    on_article: Callable[[], None] | None = None,
+) -> PublisherMemory:
+    """The first pass of ``--repetition``: count every valid record of ``sources`` per domain.
+
+    Streams each input (records are not kept, only fingerprints), counts exactly the records the
+    cleaning pass will clean (same validation; rejects are reported by that pass), and adds to
+    ``memory`` when given. An input that cannot be read to the end contributes what was read;
+    its cleaning shard then fails and reports it.
+    """
+    if memory is None:
+        memory = PublisherMemory()
+    for index, source in enumerate(sources):
+        shard = Shard(index=index, n_shards=len(sources), source=source, sink=lambda _: None)
+        try:
+            records = read_shard(source, cfg.batch_size)
+            for item in validate(
+                records, shard, text_field=cfg.text_field, max_chars=cfg.max_chars
+            ):
+                domain = record_domain(item.record, cfg.domain_field, cfg.url_field)
+                memory.add(item.record[cfg.text_field], domain)
+                if on_article is not None:
+                    on_article()
+        except Exception as exc:  # the cleaning pass fails this shard and reports it
+            log.warning("memory pass: %s not read to the end: %s", source, exc)
+    return memory
+
+
 # --------------------------------------------------------------------------------------------
 # Engines: they only schedule shards
 
 
 def _warm_worker(model: str | None) -> None:
-    from newsclean.predict import load_model
+    from newsclean.predict import load_scorer
 
-    load_model(model)
+    load_scorer(model)
 
 
 def run_local(
@@ -518,6 +592,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="articles per model call and per write (default: %(default)s)",
     )
     group.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+
+    group = parser.add_argument_group("Repetition across the dump")
+    group.add_argument(
+        "--repetition",
+        action="store_true",
+        help="read the inputs once first to count each paragraph's articles per domain, save "
+        "that memory as OUTPUT/memory.json, and remove paragraphs repeated across a domain",
+    )
+    group.add_argument(
+        "--memory",
+        metavar="PATH",
+        help="a saved publisher memory to clean with (with --repetition: extended by these "
+        "inputs and saved beside the output; PATH is not changed)",
+    )
+    group.add_argument(
+        "--domain-field", metavar="NAME", help="field holding each record's publisher domain"
+    )
+    group.add_argument(
+        "--url-field",
+        metavar="NAME",
+        help="field holding the article URL; its host minus 'www.' is the domain when there is "
+        "no --domain-field value",
+    )
+    group.add_argument(
+        "--min-support",
+        type=int,
+        metavar="N",
+        help="articles of a domain a paragraph must occur in to count as repeated "
+        f"(default: the memory's; new memories {MIN_SUPPORT_DEFAULT})",
+    )
+    group.add_argument(
+        "--repetition-floor",
+        type=float,
+        dest="floor",
+        metavar="SCORE",
+        help="a repeated paragraph is removed only from this boilerplate score up "
+        f"(default: the memory's; new memories {FLOOR_DEFAULT})",
+    )
     parser.epilog = (
         (parser.epilog or "")
         + "\n\nreject reasons:\n"
@@ -557,6 +669,7 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         parser.error("--scheduler needs --engine dask")
     if args.output_field is not None and not args.output_field:
         parser.error("--output-field must not be empty")
+    _validate_memory_args(parser, args)
 
     stdin = "-" in args.inputs
     if stdin:
@@ -615,6 +728,38 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     problem = _model_problem(args.model)
     if problem:
         parser.error(problem)
+    own = make_layout(args.output, args.out_format, None).memory
+    if args.memory and own is not None and Path(args.memory).resolve() == own.resolve():
+        parser.error(f"--memory {args.memory} is the memory this run writes: copy it elsewhere")
+
+
+def _validate_memory_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The ``--repetition`` / ``--memory`` rules (usage errors exit with status 2)."""
+    uses_memory = args.repetition or args.memory is not None
+    if not uses_memory:
+        given = [
+            flag
+            for flag, value in (
+                ("--domain-field", args.domain_field),
+                ("--url-field", args.url_field),
+                ("--min-support", args.min_support),
+                ("--repetition-floor", args.floor),
+            )
+            if value is not None
+        ]
+        if given:
+            parser.error(f"{', '.join(given)} need(s) --repetition or --memory")
+        return
+    if not (args.domain_field or args.url_field):
+        parser.error("--repetition and --memory need --domain-field NAME or --url-field NAME")
+    if args.min_support is not None and args.min_support < 2:
+        parser.error("--min-support must be at least 2")
+    if args.floor is not None and not 0.0 <= args.floor <= 1.0:
+        parser.error("--repetition-floor must be between 0 and 1")
+    if args.memory is not None and not Path(args.memory).is_file():
+        parser.error(f"--memory {args.memory}: no such file")
+    if args.repetition and "-" in args.inputs:
+        parser.error("--repetition reads the inputs twice, so it cannot read stdin ('-')")
 
 
 def _config(args: argparse.Namespace) -> BatchConfig:
@@ -628,6 +773,10 @@ def _config(args: argparse.Namespace) -> BatchConfig:
         max_chars=args.max_chars,
         batch_size=args.batch_size,
         fmt=args.out_format,
+        domain_field=args.domain_field,
+        url_field=args.url_field,
+        min_support=args.min_support,
+        floor=args.floor,
     )
 
 
@@ -642,7 +791,76 @@ def _clear_output(root: Path) -> None:
 
 
 def _run_fingerprint(cfg: BatchConfig, sources: list[str]) -> dict[str, Any]:
-    return {"config": dataclasses.asdict(cfg), "inputs": [os.path.abspath(s) for s in sources]}
+    config = {
+        k: v for k, v in dataclasses.asdict(cfg).items() if v is not None or k not in _MEMORY_FIELDS
+    }
+    return {"config": config, "inputs": [os.path.abspath(s) for s in sources]}
+
+
+def _memory_fingerprint(args: argparse.Namespace) -> dict[str, Any]:
+    """What ``_run.json`` records of the memory options (nothing when they are unused)."""
+    out: dict[str, Any] = {}
+    if args.repetition:
+        out["repetition"] = True
+    if args.memory is not None:
+        digest = hashlib.sha256(Path(args.memory).read_bytes()).hexdigest()
+        out["memory_input"] = {"path": os.path.abspath(args.memory), "sha256": digest}
+    return out
+
+
+def _memory_config(cfg: BatchConfig, args: argparse.Namespace, layout: Layout) -> BatchConfig:
+    """``cfg`` with the memory file the cleaning pass reads (None without the options)."""
+    if args.repetition and layout.memory is not None:
+        return dataclasses.replace(cfg, memory=str(layout.memory.resolve()))
+    if args.memory is not None:
+        return dataclasses.replace(cfg, memory=str(Path(args.memory).resolve()))
+    return cfg
+
+
+def _prepare_memory(
+    args: argparse.Namespace, cfg: BatchConfig, sources: list[str], layout: Layout
+) -> tuple[int, str | None]:
+    """Build (``--repetition``) or check (``--memory``) the memory; return (exit code, note).
+
+    With ``--resume`` a memory the interrupted run already saved is reused: it was written
+    atomically before any shard and is a function of the same inputs and options.
+    """
+    if cfg.memory is None:
+        return 0, None
+    started = time.perf_counter()
+    how = f"read from {args.memory}"
+    try:
+        if args.repetition and not (args.resume and Path(cfg.memory).exists()):
+            from tqdm.auto import tqdm
+
+            base = PublisherMemory.load(args.memory) if args.memory else PublisherMemory()
+            with tqdm(
+                unit="art",
+                file=sys.stderr,
+                disable=args.quiet,
+                desc="memory (pass 1)",
+                dynamic_ncols=True,
+            ) as bar:
+                memory = build_memory(sources, cfg, base, on_article=lambda: bar.update(1))
+            memory.save(cfg.memory)
+            how = (
+                f"built in {time.perf_counter() - started:.1f} s"
+                + (f" on top of {args.memory}" if args.memory else "")
+                + f", saved to {cfg.memory}"
+            )
+        elif args.repetition:
+            how = f"reused from {cfg.memory} (--resume)"
+        memory = load_memory(cfg.memory).with_params(min_support=cfg.min_support, floor=cfg.floor)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        print(f"newsclean clean: error: publisher memory: {exc}", file=sys.stderr)
+        return 2, None
+    n_articles = memory.n_articles
+    note = (
+        f"newsclean clean: repetition: memory of {sum(n_articles.values()):,} articles on "
+        f"{len(n_articles):,} domains ({len(memory):,} distinct paragraphs), {how}; "
+        f"min support {memory.min_support}, floor {memory.floor}"
+    )
+    return 0, note
 
 
 class _Progress:
@@ -678,19 +896,34 @@ class _Progress:
 def run_clean(args: argparse.Namespace) -> int:
     """Run ``newsclean clean``; return the exit code (0 ok, 1 rejects under --strict or a
     failed shard, 2 configuration error)."""
-    from newsclean.predict import load_model
+    from newsclean.predict import load_scorer
 
     started = time.perf_counter()
     cfg = _config(args)
     try:
-        load_model(cfg.model)  # fail fast, before any output is touched
+        load_scorer(cfg.model)  # fail fast, before any output is touched
     except Exception as exc:  # reported as a configuration error
         print(f"newsclean clean: error: cannot load model: {exc}", file=sys.stderr)
         return 2
     sources = args.input_files
     layout = make_layout(args.output, cfg.fmt, args.rejects)
-    progress = _Progress(disable=args.quiet)
+    cfg = _memory_config(cfg, args, layout)
     skipped = 0
+    todo = list(range(len(sources)))
+    if sources != ["-"]:
+        if layout.root is not None:
+            code = _prepare_directory(layout.root, args, cfg, sources)
+            if code:
+                return code
+            done = [i for i in todo if layout.done(i).exists()] if args.resume else []
+            skipped = len(done)
+            todo = [i for i in todo if i not in set(done)]
+        elif args.overwrite and layout.single is not None:
+            layout.single.unlink(missing_ok=True)
+    code, memory_note = _prepare_memory(args, cfg, sources, layout)
+    if code:
+        return code
+    progress = _Progress(disable=args.quiet)
     try:
         if sources == ["-"]:
             summaries = ran = [
@@ -706,16 +939,6 @@ def run_clean(args: argparse.Namespace) -> int:
                 )
             ]
         else:
-            todo = list(range(len(sources)))
-            if layout.root is not None:
-                code = _prepare_directory(layout.root, args, cfg, sources)
-                if code:
-                    return code
-                done = [i for i in todo if layout.done(i).exists()] if args.resume else []
-                skipped = len(done)
-                todo = [i for i in todo if i not in set(done)]
-            elif args.overwrite and layout.single is not None:
-                layout.single.unlink(missing_ok=True)
             if args.engine == "dask":
                 ran = run_dask(
                     todo,
@@ -736,6 +959,8 @@ def run_clean(args: argparse.Namespace) -> int:
     stats = merge_stats(summaries, len(sources))
     _write_results(stats, layout, len(sources))
     processed = sum(s.get("read", 0) for s in ran)
+    if memory_note:
+        print(memory_note, file=sys.stderr)
     print(
         format_summary(
             stats, skipped=skipped, seconds=time.perf_counter() - started, processed=processed
@@ -749,7 +974,9 @@ def run_clean(args: argparse.Namespace) -> int:
 
 def _prepare_directory(root: Path, args, cfg: BatchConfig, sources: list[str]) -> int:
     root.mkdir(parents=True, exist_ok=True)
-    fingerprint = _run_fingerprint(cfg, sources)
+    # The memory --repetition writes lies in the output: its path is not an option.
+    own = dataclasses.replace(cfg, memory=None) if args.repetition else cfg
+    fingerprint = _run_fingerprint(own, sources) | _memory_fingerprint(args)
     run_file = root / RUN_FILE
     if args.overwrite:
         _clear_output(root)
@@ -790,6 +1017,7 @@ def _write_results(stats: dict, layout: Layout, n: int) -> None:
 __all__ = [
     "Layout",
     "add_arguments",
+    "build_memory",
     "make_layout",
     "merge_stats",
     "ordered_pool_map",

@@ -78,6 +78,13 @@ class BatchConfig:
     max_chars: int = MAX_CHARS_DEFAULT
     batch_size: int = BATCH_SIZE_DEFAULT
     fmt: str = "jsonl"
+    #: Publisher memory (``--repetition`` / ``--memory``): where each record's domain comes
+    #: from, the saved memory file the workers read, and overrides of its parameters.
+    domain_field: str | None = None
+    url_field: str | None = None
+    memory: str | None = None
+    min_support: int | None = None
+    floor: float | None = None
 
     @property
     def out_field(self) -> str:
@@ -203,6 +210,14 @@ def validate(
             yield item
 
 
+class DomainTexts(NamedTuple):
+    """A batch's texts and their publisher domains (what :func:`clean` sends to the job when
+    ``domain_of`` is given)."""
+
+    texts: list[str]
+    domains: list[str | None]
+
+
 def batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
     """Lists of up to ``size`` items, in order."""
     iterator = iter(items)
@@ -213,23 +228,51 @@ def batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 class CleanJob:
     """Clean a list of texts with one model call: the unit of work sent to worker processes.
 
-    The model is loaded on first use in each process and cached (:func:`newsclean.load_model`).
-    Returns one ``(text, n_paragraphs, n_removed, chars_removed, annotations)`` tuple per text;
+    The model is loaded on first use in each process and cached
+    (:func:`~newsclean.predict.load_scorer`), and so is the publisher memory file ``memory`` when
+    given (only its path travels to worker processes). Takes a list of texts, or
+    :class:`DomainTexts` when a memory is used. Returns one
+    ``(text, n_paragraphs, n_removed, chars_removed, annotations)`` tuple per text;
     ``annotations`` is a list of dicts as in :func:`newsclean.clean_frame`, or None.
     """
 
     def __init__(
-        self, *, model: str | None = None, threshold: float | None = None, annotate: bool = False
+        self,
+        *,
+        model: str | None = None,
+        threshold: float | None = None,
+        annotate: bool = False,
+        memory: str | None = None,
+        min_support: int | None = None,
+        floor: float | None = None,
     ) -> None:
         self.model = model
         self.threshold = threshold
         self.annotate = annotate
+        self.memory = memory
+        self.min_support = min_support
+        self.floor = floor
 
-    def __call__(self, texts: list[str]) -> list[tuple]:
-        from newsclean.predict import clean_texts, load_model
+    def __call__(self, texts: list[str] | DomainTexts) -> list[tuple]:
+        from newsclean.predict import clean_texts
 
+        repetition = {}
+        if self.memory is not None:
+            from newsclean.memory import load_memory
+
+            memory = load_memory(self.memory).with_params(
+                min_support=self.min_support, floor=self.floor
+            )
+            domains = texts.domains if isinstance(texts, DomainTexts) else [None] * len(texts)
+            repetition = {"memory": memory, "domains": domains}
+        if isinstance(texts, DomainTexts):
+            texts = texts.texts
         results = clean_texts(
-            texts, model=load_model(self.model), threshold=self.threshold, annotate=self.annotate
+            texts,
+            model=self.model,
+            threshold=self.threshold,
+            annotate=self.annotate,
+            **repetition,
         )
         return [
             (
@@ -252,20 +295,26 @@ def clean(
     output_field: str | None = None,
     annotation_field: str | None = None,
     mapper: Callable = map,
+    domain_of: Callable[[dict], str | None] | None = None,
 ) -> Iterator[list[Item]]:
     """Clean each batch's texts with ``job``; put the result in ``output_field``.
 
     ``mapper(job, texts_per_batch)`` must return results in order: the builtin :func:`map`, or
-    an ordered process-pool map (see :func:`newsclean.batch.ordered_pool_map`). Counts
+    an ordered process-pool map (see :func:`newsclean.batch.ordered_pool_map`). With
+    ``domain_of`` (record -> domain), the job receives :class:`DomainTexts`. Counts
     ``paragraphs``, ``paragraphs_removed``, ``chars`` and ``chars_removed``.
     """
     out_field = output_field or text_field
     pending: deque[list[Item]] = deque()
 
-    def texts() -> Iterator[list[str]]:
+    def texts() -> Iterator[list[str] | DomainTexts]:
         for batch in batches:
             pending.append(batch)
-            yield [item.record[text_field] for item in batch]
+            texts = [item.record[text_field] for item in batch]
+            if domain_of is None:
+                yield texts
+            else:
+                yield DomainTexts(texts, [domain_of(item.record) for item in batch])
 
     stats = shard.stats
     for results in mapper(job, texts()):
@@ -305,6 +354,7 @@ __all__ = [
     "REASONS",
     "BatchConfig",
     "CleanJob",
+    "DomainTexts",
     "Item",
     "Shard",
     "batched",

@@ -21,28 +21,25 @@ from numbers import Integral, Real
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from newsclean.features.featurisers import (
-    MAX_CHARS_DEFAULT,
-    N_FEATURES_DEFAULT,
-    WINDOW_DEFAULT,
     HashedText,
     PlaceFeatures,
     ShapeFeatures,
     VoiceFeatures,
     _validate_params,
-    neighbour_offsets,
-    shift_within_articles,
 )
-from newsclean.features.table import article_bounds, check_table
-
-EDITORIAL = "editorial"
-BOILERPLATE = "boilerplate"
-LABELS = (BOILERPLATE, EDITORIAL)  # sorted, as scikit-learn orders classes_
+from newsclean.features.signals import (
+    MAX_CHARS_DEFAULT,
+    N_FEATURES_DEFAULT,
+    WINDOW_DEFAULT,
+    word_columns,
+)
+from newsclean.features.table import check_table, scan_table
+from newsclean.scorer import BOILERPLATE, EDITORIAL, LABELS, Scorer, context_matrix, dense_signals
 
 #: Regularisation of the first-pass linear model (SGD ``alpha``).
 ALPHA_DEFAULT = 3e-4
@@ -51,7 +48,6 @@ CV_DEFAULT = 3
 #: Default decision threshold on the boilerplate probability; training replaces it with one
 #: chosen on validation data for editorial recall >= 0.995.
 THRESHOLD_DEFAULT = 0.5
-_LOGIT_CLIP = 1e-4
 
 
 class ParagraphClassifier(ClassifierMixin, BaseEstimator):
@@ -60,10 +56,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     Parameters
     ----------
     n_features : int, default=2**18
-        Hash space of each text featuriser (words, character n-grams).
-    char_ngrams : bool, default=False
-        Add hashed character 3-5-grams to the word uni- and bigrams (on the shared data they
-        cost 5x the featurising time for no gain on held-out publishers).
+        Hash space of the hashed words and word pairs.
     alpha : float, default=3e-4
         L2 regularisation of the first-pass logistic model.
     window : int, default=2
@@ -82,13 +75,14 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     ----------
     classes_ : ndarray of str
         ``["boilerplate", "editorial"]``.
-    text_featurisers_, dense_featurisers_ : list of transformers
-        Featurisers of the first pass; dense features are standardised with ``dense_mean_``
-        and ``dense_scale_``.
+    scorer_ : Scorer
+        What was learned, as plain arrays: every prediction goes through it (see
+        :mod:`newsclean.scorer`).
     first_pass_ : SGDClassifier
-        First-pass linear model.
+        First-pass linear model (after ``fit``; a model rebuilt by :meth:`from_scorer` has
+        only ``scorer_``).
     context_ : LogisticRegression or None
-        Context-pass model.
+        Context-pass model (after ``fit``, as ``first_pass_``).
 
     Examples
     --------
@@ -115,7 +109,6 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         self,
         *,
         n_features: int = N_FEATURES_DEFAULT,
-        char_ngrams: bool = False,
         alpha: float = ALPHA_DEFAULT,
         window: int = WINDOW_DEFAULT,
         context: bool = True,
@@ -125,7 +118,6 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         random_state: int = 0,
     ) -> None:
         self.n_features = n_features
-        self.char_ngrams = char_ngrams
         self.alpha = alpha
         self.window = window
         self.context = context
@@ -143,51 +135,37 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
     # -- construction -------------------------------------------------------------------------
-    def _make_featurisers(self) -> tuple[list, list]:
-        """Text featurisers (sparse, already normalised) and dense featurisers (scaled in fit)."""
-        text = [
-            HashedText(
-                analyzer="word",
-                ngram_min=1,
-                ngram_max=2,
-                n_features=self.n_features,
-                max_chars=self.max_chars,
-            )
-        ]
-        if self.char_ngrams:
-            text.append(
-                HashedText(
-                    analyzer="char_wb",
-                    ngram_min=3,
-                    ngram_max=5,
-                    n_features=self.n_features,
-                    max_chars=self.max_chars,
-                )
-            )
-        dense = [
+    def _make_featurisers(self) -> list:
+        """The featurisers whose outputs, in order, are the first pass's inputs."""
+        return [
+            HashedText(bigrams=True, n_features=self.n_features, max_chars=self.max_chars),
             ShapeFeatures(window=self.window, max_chars=self.max_chars),
             VoiceFeatures(max_chars=self.max_chars),
-            PlaceFeatures(),
+            PlaceFeatures(max_chars=self.max_chars),
         ]
-        return text, dense
-
-    def _dense(self, X: pd.DataFrame) -> np.ndarray:
-        return np.hstack([f.transform(X) for f in self.dense_featurisers_])
-
-    def _featurise(self, X: pd.DataFrame, dense: np.ndarray | None = None) -> sparse.csr_matrix:
-        # Composed by hand rather than with FeatureUnion/StandardScaler: the same arithmetic
-        # without per-call validation, which dominated the cost of cleaning one article.
-        dense = self._dense(X) if dense is None else dense
-        scaled = (dense - self.dense_mean_) / self.dense_scale_
-        blocks = [f.transform(X) for f in self.text_featurisers_]
-        return sparse.hstack([*blocks, sparse.csr_matrix(scaled)], format="csr")
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Names of the first pass's input features, in order."""
         check_is_fitted(self)
-        return np.concatenate(
-            [f.get_feature_names_out() for f in self.text_featurisers_ + self.dense_featurisers_]
+        return np.concatenate([f.get_feature_names_out() for f in self._make_featurisers()])
+
+    @classmethod
+    def from_scorer(cls, scorer: Scorer, **params) -> ParagraphClassifier:
+        """A fitted classifier that scores with ``scorer`` (for example one loaded from disk).
+
+        ``params`` are other constructor parameters (``threshold``, ``alpha``...); the ones the
+        scorer fixes (``n_features``, ``window``, ``max_chars``, ``context``) come from it.
+        """
+        model = cls(**params)
+        model.set_params(
+            n_features=scorer.n_features,
+            window=scorer.window,
+            max_chars=scorer.max_chars,
+            context=scorer.context_coef is not None,
         )
+        model.classes_ = np.asarray(LABELS, dtype=object)
+        model.scorer_ = scorer
+        return model
 
     def _make_first_pass(self) -> SGDClassifier:
         return SGDClassifier(
@@ -229,25 +207,44 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("training needs both editorial and boilerplate paragraphs")
 
         self.classes_ = np.asarray(LABELS, dtype=object)
-        text, dense = self._make_featurisers()
-        self.text_featurisers_ = [f.fit(X) for f in text]
-        self.dense_featurisers_ = [f.fit(X) for f in dense]
-        raw_dense = self._dense(X)
-        self.dense_mean_ = raw_dense.mean(axis=0)
-        scale = raw_dense.std(axis=0)
-        self.dense_scale_ = np.where(scale > 0, scale, 1.0)
-        features = self._featurise(X, raw_dense)
+        for featuriser in self._make_featurisers():
+            featuriser.fit(X)  # validates the featurisers' parameters
+        scan = scan_table(X, self.max_chars)
+        dense = dense_signals(scan, self.window)
+        dense_mean = dense.mean(axis=0)
+        dense_scale = dense.std(axis=0)
+        dense_scale = np.where(dense_scale > 0, dense_scale, 1.0)
+        words = sparse.csr_matrix(
+            word_columns(scan, self.n_features), shape=(scan.n, self.n_features)
+        )
+        scaled = sparse.csr_matrix((dense - dense_mean) / dense_scale)
+        features = sparse.hstack([words, scaled], format="csr")
 
         self.context_ = None
+        bounds = (scan.article_starts, scan.article_ends)
         if self.context:
             groups = X["article_id"].to_numpy() if groups is None else np.asarray(groups)
             oof = self._out_of_fold_scores(features, target, weight, groups)
-            ctx = _context_matrix(oof, X, self.window)
+            ctx = context_matrix(oof, bounds, self.window)
             self.context_ = LogisticRegression(C=1.0, max_iter=1000)
             self.context_.fit(ctx[learn], target[learn], sample_weight=weight[learn])
 
         self.first_pass_ = self._make_first_pass()
         self.first_pass_.fit(features[learn], target[learn], sample_weight=weight[learn])
+        coef = self.first_pass_.coef_[0]
+        self.scorer_ = Scorer(
+            n_features=self.n_features,
+            window=self.window,
+            max_chars=self.max_chars,
+            # float32 halves the stored model; the scores move by less than 1e-6.
+            word_coef=coef[: self.n_features].astype(np.float32),
+            dense_mean=dense_mean,
+            dense_scale=dense_scale,
+            dense_coef=coef[self.n_features :],
+            intercept=float(self.first_pass_.intercept_[0]),
+            context_coef=None if self.context_ is None else self.context_.coef_[0],
+            context_intercept=0.0 if self.context_ is None else float(self.context_.intercept_[0]),
+        )
         return self
 
     def _out_of_fold_scores(self, features, target, weight, groups) -> np.ndarray:
@@ -281,15 +278,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
 
     def _scores(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         check_is_fitted(self)
-        X = check_table(X)
-        if len(X) == 0:
-            empty = np.zeros(0)
-            return empty, empty
-        raw = _linear_proba(self.first_pass_, self._featurise(X))
-        if self.context_ is None:
-            return raw, raw
-        final = _linear_proba(self.context_, _context_matrix(raw, X, self.window))
-        return raw, final
+        return self.scorer_.scores(scan_table(X, self.max_chars))
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         """Probabilities in ``classes_`` order: ``[:, 0]`` boilerplate, ``[:, 1]`` editorial."""
@@ -300,37 +289,6 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         """``"boilerplate"`` where the context-pass score is at least ``threshold``."""
         score = self._scores(X)[1]
         return np.where(score >= self.threshold, BOILERPLATE, EDITORIAL).astype(object)
-
-
-def _linear_proba(model, features) -> np.ndarray:
-    """P(class 1) of a fitted binary linear model (predict_proba without input validation)."""
-    return expit(features @ model.coef_[0] + model.intercept_[0])
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, _LOGIT_CLIP, 1 - _LOGIT_CLIP)
-    return np.log(p / (1 - p))
-
-
-def _context_matrix(raw: np.ndarray, X: pd.DataFrame, window: int) -> np.ndarray:
-    """Context-pass inputs: own and neighbours' first-pass logits, and block means."""
-    logit = _logit(np.asarray(raw, dtype=np.float64))
-    bounds = article_bounds(X)
-    starts, ends = bounds
-    index = np.arange(len(logit))
-    cum = np.concatenate([[0.0], np.cumsum(logit)])
-    before_n = index - starts
-    after_n = ends - index - 1
-    before_sum = cum[index] - cum[starts]
-    after_sum = cum[ends] - cum[index + 1]
-    before_mean = np.where(before_n > 0, before_sum / np.maximum(before_n, 1), 0.0)
-    after_mean = np.where(after_n > 0, after_sum / np.maximum(after_n, 1), 0.0)
-    article_mean = (cum[ends] - cum[starts]) / np.maximum(ends - starts, 1)
-    columns = [logit, before_mean, after_mean, article_mean]
-    for offset in neighbour_offsets(window):
-        shifted, present = shift_within_articles(logit, bounds, offset)
-        columns.extend([shifted, present.astype(np.float64)])
-    return np.column_stack(columns)
 
 
 __all__ = ["BOILERPLATE", "EDITORIAL", "LABELS", "ParagraphClassifier"]

@@ -1,9 +1,12 @@
 """The predict module: clean articles with a loaded model.
 
-Everything here works on one loaded :class:`~newsclean.classifier.ParagraphClassifier`:
-:func:`load_model` finds and caches it, :func:`classify` labels the paragraphs of one article,
-:func:`clean` drops its boilerplate, and :func:`clean_texts` / :func:`clean_frame` do the same for
-many articles with one model call per batch.
+:func:`load_model` finds, checks and caches a model, :func:`classify` labels the paragraphs of one
+article, :func:`clean` drops its boilerplate, and :func:`clean_texts` / :func:`clean_frame` do the
+same for many articles with one model call per batch.
+
+Scoring goes through the model's :class:`~newsclean.scorer.Scorer` (numpy only), so the default
+``clean`` imports neither scikit-learn nor pandas; :func:`load_model` returns the scikit-learn
+estimator (:class:`~newsclean.classifier.ParagraphClassifier`) around the same scorer.
 """
 
 from __future__ import annotations
@@ -15,13 +18,17 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from newsclean.classifier import BOILERPLATE, EDITORIAL, ParagraphClassifier
 from newsclean.features.segment import Span, join_kept, split_paragraphs
-from newsclean.features.table import TABLE_COLUMNS
 from newsclean.models import DEFAULT_MODEL_DIR, load_artifact
+from newsclean.scorer import BOILERPLATE, EDITORIAL, Scorer
+
+if TYPE_CHECKING:  # pandas and scikit-learn are imported only when they are used
+    import pandas as pd
+
+    from newsclean.classifier import ParagraphClassifier
+    from newsclean.memory import PublisherMemory
 
 #: Two or more of these tags mean the caller passed HTML, not extracted text.
 _HTML_TAG = re.compile(
@@ -32,8 +39,9 @@ _HTML_SNIFF_CHARS = 20_000
 #: Model sources that :func:`load_model` resolves through MLflow.
 MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
-_cache: dict[str, ParagraphClassifier] = {}
-_cache_lock = threading.Lock()
+_scorers: dict[str, tuple[Scorer, dict]] = {}
+_estimators: dict[str, ParagraphClassifier] = {}
+_cache_lock = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,9 @@ class Paragraph:
     """One paragraph of an article and its label.
 
     ``text == article[start:end]``; ``score`` is the boilerplate probability after the context
-    pass, ``score_raw`` the first pass's.
+    pass, ``score_raw`` the first pass's. ``support`` is the number of distinct articles of the
+    domain containing the paragraph when a :class:`~newsclean.memory.PublisherMemory` was used
+    (None otherwise); ``label`` is the final decision, repetition included.
     """
 
     index: int
@@ -51,6 +61,7 @@ class Paragraph:
     score: float
     score_raw: float
     label: str
+    support: int | None = None
 
     def annotation(self) -> dict[str, int | float | str]:
         """Everything but the text: what ``clean_frame`` and the CLI's ``--annotate`` add."""
@@ -81,7 +92,7 @@ def load_model(source: str | os.PathLike | None = None) -> ParagraphClassifier:
     Parameters
     ----------
     source : str, path or None
-        ``None`` for the model shipped in the package; a folder (or its ``model.joblib``)
+        ``None`` for the model shipped in the package; a folder (or its ``model.npz``)
         written by ``newsclean train --export``; or an MLflow model URI such as
         ``models:/newsclean-paragraph@champion`` (needs ``pip install newsclean[train]``).
 
@@ -91,16 +102,41 @@ def load_model(source: str | os.PathLike | None = None) -> ParagraphClassifier:
         Read-only after loading, so one object can serve many threads. Its ``threshold`` is the
         one chosen in training (the model card's).
     """
-    key = "default" if source is None else str(source)
+    from newsclean.classifier import ParagraphClassifier
+
+    key = _cache_key(source)
     with _cache_lock:
-        model = _cache.get(key)
+        model = _estimators.get(key)
         if model is None:
-            model = _load_uncached(source)
-            _cache[key] = model
+            scorer, card = load_scorer(source)
+            known = ParagraphClassifier().get_params()
+            params = {k: v for k, v in card.get("params", {}).items() if k in known}
+            params["threshold"] = float(card["threshold"])
+            model = ParagraphClassifier.from_scorer(scorer, **params)
+            _estimators[key] = model
     return model
 
 
-def _load_uncached(source: str | os.PathLike | None) -> ParagraphClassifier:
+def _cache_key(source: str | os.PathLike | None) -> str:
+    return "default" if source is None else str(source)
+
+
+def load_scorer(source: str | os.PathLike | None = None) -> tuple[Scorer, dict]:
+    """The scorer and card of a model source, loaded once (integrity-checked, no pickle).
+
+    What :func:`clean` and friends use; unlike :func:`load_model` it imports neither
+    scikit-learn nor pandas, so worker processes start fast.
+    """
+    key = _cache_key(source)
+    with _cache_lock:
+        loaded = _scorers.get(key)
+        if loaded is None:
+            loaded = _scorers[key] = load_artifact(model_directory(source))
+    return loaded
+
+
+def model_directory(source: str | os.PathLike | None) -> Path:
+    """The local model folder of a model source (MLflow URIs are downloaded first)."""
     if source is None:
         directory = DEFAULT_MODEL_DIR
     elif str(source).startswith(MLFLOW_SCHEMES):
@@ -109,11 +145,7 @@ def _load_uncached(source: str | os.PathLike | None) -> ParagraphClassifier:
         directory = Path(source)
         if not directory.exists():
             raise FileNotFoundError(f"model not found: {directory}")
-    model, card = load_artifact(directory)
-    if not isinstance(model, ParagraphClassifier):
-        raise TypeError(f"{directory} holds a {type(model).__name__}, not a ParagraphClassifier")
-    model.set_params(threshold=float(card.get("threshold", model.threshold)))
-    return model
+    return directory
 
 
 def _download_mlflow_model(uri: str) -> Path:
@@ -128,10 +160,18 @@ def _download_mlflow_model(uri: str) -> Path:
     return cards[0].parent
 
 
-def _resolve(model: ParagraphClassifier | str | os.PathLike | None) -> ParagraphClassifier:
-    if isinstance(model, ParagraphClassifier):
-        return model
-    return load_model(model)
+def _resolve(model: ParagraphClassifier | str | os.PathLike | None) -> tuple[Scorer, float]:
+    """The scorer and default threshold of ``model`` (an estimator, a source, or None)."""
+    if model is None or isinstance(model, (str, os.PathLike)):
+        scorer, card = load_scorer(model)
+        return scorer, float(card["threshold"])
+    scorer = getattr(model, "scorer_", None)
+    if not isinstance(scorer, Scorer):
+        raise TypeError(
+            "model must be a fitted ParagraphClassifier, a model folder, an MLflow model URI "
+            f"or None, got {type(model).__name__}"
+        )
+    return scorer, float(model.threshold)
 
 
 def _check_text(text: object, where: str = "text") -> str:
@@ -160,6 +200,8 @@ def clean_texts(
     model: ParagraphClassifier | str | os.PathLike | None = None,
     threshold: float | None = None,
     annotate: bool = False,
+    memory: PublisherMemory | None = None,
+    domains: Sequence[str | None] | None = None,
 ) -> list[CleanResult]:
     """Clean many articles with one model call.
 
@@ -172,48 +214,58 @@ def clean_texts(
         model's (chosen in training for editorial recall >= 0.995).
     annotate : bool, default=False
         Fill :attr:`CleanResult.paragraphs`.
+    memory : PublisherMemory, optional
+        Per-domain paragraph counts from earlier articles (or a first pass over the dump): a
+        paragraph found in at least ``memory.min_support`` articles of its domain is also
+        removed when its score is at least ``memory.floor``. Read, never changed.
+    domains : sequence of str or None, optional
+        The publisher domain of each text (required with ``memory``; None for unknown: no
+        repetition evidence for that text).
 
     Returns
     -------
     list of CleanResult, one per text, in order.
     """
-    clf = _resolve(model)
-    cut = clf.threshold if threshold is None else float(threshold)
+    scorer, model_threshold = _resolve(model)
+    cut = model_threshold if threshold is None else float(threshold)
+    if memory is not None:
+        domains = _check_memory(memory, domains, len(texts))
     spans_by_article: list[list[Span]] = []
-    ids: list[int] = []
-    positions: list[int] = []
     paragraphs: list[str] = []
     for i, text in enumerate(texts):
         text = _check_text(text, f"texts[{i}]")
         _warn_if_html(text)
         spans = split_paragraphs(text)
         spans_by_article.append(spans)
-        ids.extend([i] * len(spans))
-        positions.extend(range(len(spans)))
         paragraphs.extend(s.text for s in spans)
-    table = pd.DataFrame(dict(zip(TABLE_COLUMNS, (ids, positions, paragraphs))))
-    raw, final = clf._scores(table) if paragraphs else ([], [])
+    lengths = [len(spans) for spans in spans_by_article]
+    raw, final = scorer.score_paragraphs(paragraphs, lengths) if paragraphs else ([], [])
 
     results: list[CleanResult] = []
     row = 0
-    for text, spans in zip(texts, spans_by_article):
+    for i, (text, spans) in enumerate(zip(texts, spans_by_article)):
         scores = final[row : row + len(spans)]
         raws = raw[row : row + len(spans)]
         row += len(spans)
         keep = [s < cut for s in scores]
+        support = None
+        if memory is not None:
+            support = memory.support([sp.text for sp in spans], domains[i]).tolist()
+            keep = (~memory.boilerplate_mask(scores, support, cut)).tolist()
         removed = [sp for sp, k in zip(spans, keep) if not k]
         annotated = (
             [
                 Paragraph(
-                    i,
+                    j,
                     sp.text,
                     sp.start,
                     sp.end,
                     float(s),
                     float(r),
                     EDITORIAL if k else BOILERPLATE,
+                    None if support is None else support[j],
                 )
-                for i, (sp, s, r, k) in enumerate(zip(spans, scores, raws, keep))
+                for j, (sp, s, r, k) in enumerate(zip(spans, scores, raws, keep))
             ]
             if annotate
             else []
@@ -230,13 +282,32 @@ def clean_texts(
     return results
 
 
+def _check_memory(
+    memory: PublisherMemory, domains: Sequence[str | None] | None, n: int
+) -> Sequence[str | None]:
+    from newsclean.memory import PublisherMemory
+
+    if not isinstance(memory, PublisherMemory):
+        raise TypeError(f"memory must be a PublisherMemory, got {type(memory).__name__}")
+    if domains is None:
+        raise ValueError("a memory needs the articles' domains: pass domains= (None for unknown)")
+    if isinstance(domains, str) or len(domains) != n:
+        raise ValueError(f"domains must be a sequence of one domain per text ({n} texts)")
+    return domains
+
+
 def classify(
     text: str,
     *,
     model: ParagraphClassifier | str | os.PathLike | None = None,
     threshold: float | None = None,
+    memory: PublisherMemory | None = None,
+    domain: str | None = None,
 ) -> list[Paragraph]:
     """Label every paragraph of one article.
+
+    With ``memory`` (a :class:`~newsclean.memory.PublisherMemory`), ``domain`` is the article's
+    publisher and repeated paragraphs count as boilerplate evidence (see :func:`clean_texts`).
 
     Returns
     -------
@@ -248,9 +319,21 @@ def classify(
     >>> [p.text for p in classify("Headline\\n\\nFirst paragraph.")]
     ['Headline', 'First paragraph.']
     """
-    return clean_texts([_check_text(text)], model=model, threshold=threshold, annotate=True)[
-        0
-    ].paragraphs
+    return clean_texts(
+        [_check_text(text)],
+        model=model,
+        threshold=threshold,
+        annotate=True,
+        **_single_memory(memory, domain),
+    )[0].paragraphs
+
+
+def _single_memory(memory: PublisherMemory | None, domain: str | None) -> dict:
+    if memory is None:
+        return {}
+    if domain is None:
+        raise ValueError("a memory needs the article's domain: pass domain=")
+    return {"memory": memory, "domains": [domain]}
 
 
 def clean(
@@ -258,18 +341,23 @@ def clean(
     *,
     threshold: float | None = None,
     model: ParagraphClassifier | str | os.PathLike | None = None,
+    memory: PublisherMemory | None = None,
+    domain: str | None = None,
 ) -> str:
     """Return ``text`` without its boilerplate paragraphs.
 
     Kept paragraphs are byte-identical and in order, with the line separators that followed
-    them; empty or whitespace-only text comes back unchanged.
+    them; empty or whitespace-only text comes back unchanged. With ``memory`` and ``domain``,
+    paragraphs repeated across the domain's articles are removed too (see :func:`clean_texts`).
 
     Examples
     --------
     >>> clean("")
     ''
     """
-    return clean_texts([_check_text(text)], model=model, threshold=threshold)[0].text
+    return clean_texts(
+        [_check_text(text)], model=model, threshold=threshold, **_single_memory(memory, domain)
+    )[0].text
 
 
 def clean_frame(
@@ -279,11 +367,15 @@ def clean_frame(
     threshold: float | None = None,
     model: ParagraphClassifier | str | os.PathLike | None = None,
     annotate: bool = False,
+    memory: PublisherMemory | None = None,
+    domain_column: str | None = None,
 ) -> pd.DataFrame:
     """Clean the articles in ``df[column]``; return a copy with that column cleaned.
 
     With ``annotate=True`` a column ``f"{column}_paragraphs"`` holds, per article, a list of
-    dicts (``index``, ``start``, ``end``, ``score``, ``score_raw``, ``label``).
+    dicts (``index``, ``start``, ``end``, ``score``, ``score_raw``, ``label``). With ``memory``,
+    ``domain_column`` names the column of publisher domains (missing values: no repetition
+    evidence; see :func:`clean_texts`).
 
     Raises
     ------
@@ -295,7 +387,21 @@ def clean_frame(
     values = df[column].tolist()
     for label, value in zip(df.index, values):
         _check_text(value, f"{column}[{label!r}]")
-    results = clean_texts(values, model=model, threshold=threshold, annotate=annotate)
+    domains = None
+    if memory is not None:
+        if domain_column is None:
+            raise ValueError("a memory needs domain_column= (the column of publisher domains)")
+        if domain_column not in df.columns:
+            raise KeyError(f"column {domain_column!r} not in frame; columns are {list(df.columns)}")
+        domains = [d if isinstance(d, str) else None for d in df[domain_column].tolist()]
+    results = clean_texts(
+        values,
+        model=model,
+        threshold=threshold,
+        annotate=annotate,
+        memory=memory,
+        domains=domains,
+    )
     out = df.copy()
     out[column] = [r.text for r in results]
     if annotate:
@@ -311,4 +417,5 @@ __all__ = [
     "clean_frame",
     "clean_texts",
     "load_model",
+    "load_scorer",
 ]

@@ -27,7 +27,7 @@ def tiny_model() -> ParagraphClassifier:
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tiny_model, tmp_path_factory) -> Path:
-    """The tiny model exported as a model folder (model.joblib + model_card.json)."""
+    """The tiny model exported as a model folder (model.npz + model_card.json)."""
     out = tmp_path_factory.mktemp("tiny_model")
     export_model(tiny_model, out, data_fingerprint="tests.corpus", metrics={})
     return out

@@ -1,12 +1,19 @@
+import re
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from newsclean.features import (
     HashedText,
     PlaceFeatures,
     ShapeFeatures,
     VoiceFeatures,
     paragraph_table,
+    scan_table,
 )
+from newsclean.features.scan import bounds_from_lengths, scan_texts
+from newsclean.features.signals import shift_within_articles
 from sklearn.base import clone
 
 ARTICLE = "\n".join(
@@ -85,7 +92,7 @@ def test_digits_are_folded():
     "transformer, bad",
     [
         (ShapeFeatures(window=-1), "window"),
-        (HashedText(analyzer="bytes"), "analyzer"),
+        (HashedText(bigrams="yes"), "bigrams"),
         (PlaceFeatures(short_line_words=0), "short_line_words"),
         (VoiceFeatures(max_chars=0), "max_chars"),
     ],
@@ -130,3 +137,89 @@ def test_empty_table():
     X = paragraph_table([""])
     for t in (ShapeFeatures(), VoiceFeatures(), PlaceFeatures()):
         assert t.fit_transform(X).shape == (0, len(t.get_feature_names_out()))
+
+
+# -- the vectorised scan against plain Python on the same strings -------------------------------
+paragraph_text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n"), max_size=60
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(paragraph_text, min_size=1, max_size=6))
+def test_scan_counts_match_python(texts):
+    scan = scan_texts(texts, max_chars=40)
+    prefixes = [t[:40] for t in texts]
+    assert scan.chars.tolist() == [len(t) for t in texts]
+    assert scan.letters.tolist() == [sum(c.isalpha() for c in t) for t in prefixes]
+    assert scan.upper.tolist() == [sum(c.isupper() for c in t) for t in prefixes]
+    assert scan.digits.tolist() == [sum(c.isdecimal() for c in t) for t in prefixes]
+    assert scan.words.tolist() == [len(t.split()) for t in prefixes]
+    assert scan.token_row.tolist() == [
+        i for i, t in enumerate(prefixes) for _ in re.finditer(r"\w+", t)
+    ]
+    assert scan.starts_upper.tolist() == [t.lstrip()[:1].isupper() for t in prefixes]
+    assert scan.last_char.tolist() == [ord(t.rstrip()[-1]) if t.strip() else 0 for t in prefixes]
+
+
+def test_word_hash_ignores_case_digits_and_place():
+    scan = scan_texts(["Newsletter 2024", "our NEWSLETTER 1999", "newsletters"], max_chars=100)
+    h = scan.token_hash.tolist()
+    assert h[0] == h[3]  # Newsletter == NEWSLETTER, in another paragraph at another offset
+    assert h[1] == h[4]  # 2024 and 1999 both fold to 0000
+    assert h[5] != h[0]
+    assert len(set(h)) == 4
+
+
+def test_scan_survives_any_code_point():
+    texts = ["caf\u00e9 \U0001f600 \udcff end", "\u0130stanbul \u00df"]
+    scan = scan_texts(texts, max_chars=100)
+    assert scan.token_row.tolist() == [0, 0, 1, 1]
+
+
+def test_word_pairs_depend_on_order():
+    X = paragraph_table(["give now\nnow give"])
+    pairs = HashedText(n_features=2**20).fit_transform(X).toarray()
+    words_only = HashedText(bigrams=False, n_features=2**20).fit_transform(X).toarray()
+    assert np.allclose(words_only[0], words_only[1])
+    assert not np.allclose(pairs[0], pairs[1])
+
+
+def test_hashed_rows_weigh_each_occurrence_by_its_paragraph_length():
+    X = paragraph_table(["give now\ngive give give"])
+    m = HashedText(n_features=2**20).fit_transform(X)
+    # row 0: 2 words + 1 pair; row 1: 3 words + 2 pairs (the same pair twice)
+    assert np.allclose(m.sum(axis=1).A1, [3 / np.sqrt(3), 5 / np.sqrt(5)])
+    assert np.allclose(sorted(m.toarray()[1][m.toarray()[1] > 0]), [2 / np.sqrt(5), 3 / np.sqrt(5)])
+
+
+def test_links_and_mail_are_found():
+    X = paragraph_table(["Visit example.com today\nWrite to desk@example.org\nThe end. Really."])
+    f = named(ShapeFeatures(window=0), X)
+    assert f["shape__has_url"].tolist() == [1, 1, 0]
+    assert f["shape__has_email"].tolist() == [0, 1, 0]
+    assert f["shape__sentences"].tolist() == [0, 0, 2]
+
+
+def test_a_scan_must_match_the_featurisers_prefix():
+    X = paragraph_table([ARTICLE])
+    with pytest.raises(ValueError, match="max_chars"):
+        VoiceFeatures(max_chars=10).transform_scan(scan_table(X, 1000))
+
+
+def test_neighbours_match_a_plain_loop():
+    rng = np.random.default_rng(0)
+    lengths = [3, 1, 0, 5]
+    values = rng.normal(size=(9, 2))
+    bounds = bounds_from_lengths(np.array(lengths))
+    got = shift_within_articles(values, bounds, window=2)
+    expected = []
+    for row in range(9):
+        start, end = bounds[0][row], bounds[1][row]
+        line = []
+        for offset in (-2, -1, 1, 2):
+            other = row + offset
+            inside = start <= other < end
+            line.extend([*(values[other] if inside else [0.0, 0.0]), float(inside)])
+        expected.append(line)
+    assert np.array_equal(got, np.array(expected))

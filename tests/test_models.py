@@ -1,43 +1,62 @@
 import json
-import warnings
+import shutil
 
+import numpy as np
 import pytest
-from newsclean.models import ModelIntegrityError, load_artifact
+from newsclean.features import paragraph_table, scan_table
+from newsclean.models import ModelIntegrityError, load_artifact, sha256_file
 
+from newsclean.classifier import ParagraphClassifier
 from newsclean.predict import load_model
+from newsclean.scorer import SIGNALS_VERSION
 
 
 def test_export_round_trip(tiny_model_dir, tiny_model):
-    model, card = load_artifact(tiny_model_dir)
+    scorer, card = load_artifact(tiny_model_dir)
     assert card["threshold"] == tiny_model.threshold
     assert card["libraries"]["scikit-learn"]
-    assert type(model) is type(tiny_model)
+    X = paragraph_table(["Subscribe to our newsletter\nThe council met on Monday.", "Give now"])
+    assert np.allclose(
+        scorer.scores(scan_table(X, scorer.max_chars))[1], tiny_model.score_paragraphs(X)["score"]
+    )
+    loaded = load_model(tiny_model_dir)
+    assert isinstance(loaded, ParagraphClassifier)
+    assert loaded.get_params()["threshold"] == card["threshold"]
+    assert np.allclose(loaded.predict_proba(X), tiny_model.predict_proba(X), atol=1e-6)
 
 
 def test_tampered_artifact_is_refused_before_unpickling(tiny_model_dir, tmp_path):
     bad = tmp_path / "bad"
     bad.mkdir()
     (bad / "model_card.json").write_text((tiny_model_dir / "model_card.json").read_text())
-    # a pickle that would run code if it were loaded
-    (bad / "model.joblib").write_bytes(b"cos\nsystem\n(S'touch /tmp/pwned'\ntR.")
-    with pytest.raises(ModelIntegrityError, match=r"refusing to load .*model.joblib"):
+    # a pickle that would run code if anything unpickled it
+    (bad / "model.npz").write_bytes(b"cos\nsystem\n(S'touch /tmp/pwned'\ntR.")
+    with pytest.raises(ModelIntegrityError, match=r"refusing to load .*model\.npz"):
         load_artifact(bad)
     with pytest.raises(ModelIntegrityError):
         load_model(bad)
 
 
-def test_version_mismatch_warns(tiny_model_dir, tmp_path):
-    import shutil
+def test_models_of_other_signals_or_formats_are_refused(tiny_model_dir, tmp_path):
+    old_format = tmp_path / "old_format"
+    shutil.copytree(tiny_model_dir, old_format)
+    card = json.loads((old_format / "model_card.json").read_text())
+    card["format"] = 1
+    (old_format / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises(ValueError, match=r"format 1.*retrain"):
+        load_artifact(old_format)
 
-    other = tmp_path / "other"
-    shutil.copytree(tiny_model_dir, other)
-    card = json.loads((other / "model_card.json").read_text())
-    card["libraries"]["scikit-learn"] = "0.0.1"
-    (other / "model_card.json").write_text(json.dumps(card))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        load_artifact(other)
-    assert any("scikit-learn 0.0.1" in str(w.message) for w in caught)
+    other_signals = tmp_path / "other_signals"
+    shutil.copytree(tiny_model_dir, other_signals)
+    with np.load(other_signals / "model.npz") as npz:
+        arrays = dict(npz)
+    arrays["signals_version"] = np.array(SIGNALS_VERSION - 1)
+    np.savez(other_signals / "model.npz", **arrays)
+    card = json.loads((other_signals / "model_card.json").read_text())
+    card["sha256"] = sha256_file(other_signals / "model.npz")
+    (other_signals / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises(ValueError, match="signals version"):
+        load_artifact(other_signals)
 
 
 def test_missing_card(tmp_path):
@@ -51,4 +70,4 @@ def test_shipped_model_loads_and_is_small():
     model = load_model()
     card = json.loads((DEFAULT_MODEL_DIR / "model_card.json").read_text())
     assert model.threshold == card["threshold"]
-    assert (DEFAULT_MODEL_DIR / "model.joblib").stat().st_size < 20 * 2**20
+    assert (DEFAULT_MODEL_DIR / "model.npz").stat().st_size < 20 * 2**20

@@ -67,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="DIR",
         default=None,
-        help="write model.joblib and model_card.json to DIR",
+        help="write model.npz and model_card.json to DIR",
     )
     parser.set_defaults(handler=run_train, validate=validate_args)
 

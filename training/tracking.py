@@ -16,7 +16,7 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
-PIP_REQUIREMENTS = ["newsclean", "scikit-learn", "pandas", "numpy", "pyarrow", "joblib", "scipy"]
+PIP_REQUIREMENTS = ["newsclean", "scikit-learn", "pandas", "numpy", "pyarrow", "scipy"]
 
 
 def configure_mlflow():

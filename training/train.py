@@ -285,10 +285,14 @@ def _score_holder(
     holder_uri: str, table: pd.DataFrame, appeal_table: pd.DataFrame | None, mlflow
 ) -> float | None:
     """Selection score of the current alias holder on this run's test and appeal data."""
-    from newsclean.predict import _load_uncached
+    from newsclean.models import load_artifact
 
-    try:
-        holder = _load_uncached(holder_uri)
+    from newsclean.classifier import ParagraphClassifier
+    from newsclean.predict import model_directory
+
+    try:  # not load_model: its cache would keep this version past the alias move
+        scorer, card = load_artifact(model_directory(holder_uri))
+        holder = ParagraphClassifier.from_scorer(scorer, threshold=float(card["threshold"]))
     except Exception as exc:  # a holder we cannot load cannot defend its alias
         log.warning("could not load %s (%s); treating the alias as free", holder_uri, exc)
         return None

@@ -1,0 +1,373 @@
+"""One vectorised pass over the characters of many paragraphs.
+
+Every featuriser needs the same few facts about each paragraph: how many letters, capitals,
+digits and words it has, how it starts and ends, and which words it contains. Computing them one
+paragraph at a time with regular expressions cost more than everything else in cleaning, so
+:func:`scan_table` does it once for a whole paragraph table:
+
+1. the paragraphs' prefixes (``max_chars`` each) are joined by ``"\\n"`` into one string and
+   viewed as an array of code points;
+2. a lookup table gives each code point's class (space, letter, capital, digit, word character)
+   and its folded form (lower case, digits as ``0``); the table is filled lazily, only for code
+   points that actually occur, so it costs nothing for scripts never seen;
+3. per-paragraph counts are differences of cumulative sums between paragraph offsets;
+4. words are maximal runs of word characters (as ``\\w+``); each word gets a 64-bit hash of its
+   folded code points (a polynomial hash finished by the SplitMix64 mixer), which is what the
+   hashed bag of words and the word lists of :class:`~newsclean.features.VoiceFeatures` use.
+
+The separator ``"\\n"`` is a space and not a word character, so no word or whitespace-separated
+token crosses a paragraph boundary.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Character classes (bits of a uint16): the dense ones are counted per paragraph; MARK flags the
+# sparse characters whose neighbours matter (". ", "@", "#") or that are counted one by one.
+SPACE, LETTER, UPPER, DIGIT, WORD = 1, 2, 4, 8, 16
+MARK, MONEY, SEPARATOR = 256, 512, 1024
+UNKNOWN = 0x8000  # not classified yet
+_MONEY_CHARS = "$€£¥"
+_SEPARATOR_CHARS = "|•·»›/"
+_MARK_CHARS = ".!?@#" + _MONEY_CHARS + _SEPARATOR_CHARS
+_N_CODEPOINTS = 0x110000
+_flags = np.full(_N_CODEPOINTS, UNKNOWN, dtype=np.uint16)
+_fold = np.arange(_N_CODEPOINTS, dtype=np.uint32)
+_table_lock = threading.Lock()
+
+_HASH_BASE = 0x100000001B3  # odd, so it has an inverse mod 2**64
+_HASH_BASE_INVERSE = pow(_HASH_BASE, -1, 2**64)
+_powers = np.ones(1, dtype=np.uint64)
+_inverse_powers = np.ones(1, dtype=np.uint64)
+
+
+def _learn(codepoints: np.ndarray) -> None:
+    """Classify unseen code points (the fold first, then the flags that mark them known)."""
+    with _table_lock:
+        codepoints = codepoints[_flags[codepoints] == UNKNOWN]
+        for c in codepoints.tolist():
+            ch = chr(c)
+            flags = (
+                SPACE * ch.isspace()
+                | LETTER * ch.isalpha()
+                | UPPER * ch.isupper()
+                | DIGIT * ch.isdecimal()
+                | WORD * (ch.isalnum() or ch == "_")
+                | MONEY * (ch in _MONEY_CHARS)
+                | SEPARATOR * (ch in _SEPARATOR_CHARS)
+                | MARK * (ch in _MARK_CHARS)
+            )
+            lower = ch.lower()
+            _fold[c] = ord("0") if ch.isdecimal() else (ord(lower) if len(lower) == 1 else c)
+            _flags[c] = flags
+
+
+def _char_flags(codepoints: np.ndarray) -> np.ndarray:
+    flags = _flags[codepoints]
+    unknown = flags == UNKNOWN
+    if unknown.any():
+        _learn(np.unique(codepoints[unknown]))
+        flags = _flags[codepoints]
+    return flags
+
+
+def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``B ** i`` and ``B ** -i`` (mod 2**64) for ``i < n`` at least, grown on demand."""
+    global _powers, _inverse_powers
+    powers, inverse_powers = _powers, _inverse_powers
+    if len(powers) < n:
+        size = max(n, 2 * len(powers))
+        powers = np.full(size, _HASH_BASE, dtype=np.uint64)
+        inverse_powers = np.full(size, _HASH_BASE_INVERSE, dtype=np.uint64)
+        powers[0] = inverse_powers[0] = 1
+        powers = np.cumprod(powers, dtype=np.uint64)  # uint64 arithmetic wraps: mod 2**64
+        inverse_powers = np.cumprod(inverse_powers, dtype=np.uint64)
+        with _table_lock:
+            _powers, _inverse_powers = powers, inverse_powers
+    return powers, inverse_powers
+
+
+def mix64(values: np.ndarray) -> np.ndarray:
+    """SplitMix64's finaliser: spreads similar inputs over all 64 bits (uint64 in, uint64 out)."""
+    x = values.astype(np.uint64, copy=True)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+@dataclass(frozen=True)
+class Scan:
+    """What :func:`scan_table` found in each paragraph; arrays have one entry per paragraph
+    unless they start with ``token_``, which have one entry per word (in reading order).
+
+    Counts are over the first ``max_chars`` characters, except ``chars`` (the full length).
+    """
+
+    max_chars: int
+    article_starts: np.ndarray
+    article_ends: np.ndarray
+    chars: np.ndarray
+    prefix_chars: np.ndarray
+    letters: np.ndarray
+    upper: np.ndarray
+    digits: np.ndarray
+    words: np.ndarray  # whitespace-separated tokens, as ``str.split()``
+    title_words: np.ndarray  # of those, the ones starting with a capital
+    starts_upper: np.ndarray
+    last_char: np.ndarray  # code point of the last non-space character, 0 if none
+    sentence_breaks: np.ndarray  # ". " inside the paragraph
+    emails: np.ndarray  # "@" between word characters
+    handles: np.ndarray  # "@" or "#" after a space (or at the start) before a word character
+    exclamations: np.ndarray
+    questions: np.ndarray
+    money_symbols: np.ndarray
+    separators: np.ndarray
+    token_hash: np.ndarray  # uint64 hash of the folded word
+    token_row: np.ndarray  # paragraph of the word
+    token_len: np.ndarray
+    token_after_dot: np.ndarray  # the word directly follows a "." ("example.com")
+    #: Results derived from the scan and shared by featurisers (see :meth:`WordLists.classes`).
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def n(self) -> int:
+        return len(self.chars)
+
+    def first_token(self) -> tuple[np.ndarray, np.ndarray]:
+        """Index of each paragraph's first word and whether it has one."""
+        index = np.searchsorted(self.token_row, np.arange(self.n))
+        present = index < len(self.token_row)
+        present[present] = self.token_row[index[present]] == np.flatnonzero(present)
+        return np.minimum(index, max(len(self.token_row) - 1, 0)), present
+
+    def count_tokens(self, mask: np.ndarray) -> np.ndarray:
+        """Per paragraph, how many of its words have ``mask`` set."""
+        return np.bincount(self.token_row[mask], minlength=self.n)
+
+
+#: Characters scanned at once: bounds the memory of the per-character arrays (about 60 bytes a
+#: character) whatever the size of the table.
+CHUNK_CHARS = 1 << 16
+
+
+def scan_texts(
+    texts: list[str], max_chars: int, bounds: tuple[np.ndarray, np.ndarray] | None = None
+) -> Scan:
+    """Scan paragraph texts (see the module docstring); ``bounds`` as from ``article_bounds``."""
+    n = len(texts)
+    if bounds is None:
+        bounds = (np.zeros(n, dtype=np.int64), np.full(n, n, dtype=np.int64))
+    prefixes = [t[:max_chars] for t in texts]
+    chars = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    prefix_chars = np.fromiter(map(len, prefixes), dtype=np.int64, count=n)
+    # Cut the paragraphs into runs of about CHUNK_CHARS characters each.
+    cut = np.searchsorted(np.cumsum(prefix_chars + 1), np.arange(1, n + 1) * CHUNK_CHARS)
+    cut = np.unique(np.concatenate([[0], np.minimum(cut + 1, n), [n]]))
+    parts = [
+        _scan_chunk(prefixes[lo:hi], prefix_chars[lo:hi]) for lo, hi in itertools.pairwise(cut)
+    ]
+    fields = {}
+    for name in parts[0] if parts else _EMPTY_FIELDS:
+        values = [p[name] for p in parts]
+        if name == "token_row":
+            values = [rows + lo for rows, lo in zip(values, cut[:-1])]
+        fields[name] = np.concatenate(values) if values else _EMPTY_FIELDS[name]
+    return Scan(
+        max_chars=max_chars,
+        article_starts=bounds[0],
+        article_ends=bounds[1],
+        chars=chars,
+        prefix_chars=prefix_chars,
+        **fields,
+    )
+
+
+def _scan_chunk(prefixes: list[str], prefix_chars: np.ndarray) -> dict[str, np.ndarray]:
+    n = len(prefixes)
+    # Every paragraph is followed by "\n", so the chunk ends with a space; index -1 (the final
+    # "\n") therefore serves as "the character before position 0" below.
+    joined = "\n".join(prefixes) + "\n"
+    # surrogatepass: text decoded with surrogateescape must not make featurising fail.
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    starts = np.zeros(n, dtype=np.int64)
+    np.cumsum(prefix_chars[:-1] + 1, out=starts[1:])
+
+    flags = _char_flags(cp)
+
+    # Dense classes: count each paragraph's segment [start_i, start_i+1), whose final "\n" has
+    # none of these classes.
+    def count(cls: int) -> np.ndarray:
+        return np.add.reduceat((flags & cls).astype(bool).view(np.uint8), starts, dtype=np.int64)
+
+    upper = (flags & UPPER).astype(bool)
+
+    # Whitespace-separated words: where a non-space follows a space, and where one ends.
+    space = (flags & SPACE).astype(bool)
+    word_first = np.flatnonzero(space[:-1] & ~space[1:]) + 1
+    word_last = np.flatnonzero(~space[:-1] & space[1:])
+    if not space[0]:
+        word_first = np.concatenate([[0], word_first])
+    first_word = np.searchsorted(word_first, starts)
+    words = np.diff(np.append(first_word, len(word_first)))
+    has_word = words > 0
+    starts_upper = np.zeros(n, dtype=bool)
+    starts_upper[has_word] = upper[word_first[first_word[has_word]]]
+    last_char = np.zeros(n, dtype=np.uint32)
+    last_char[has_word] = cp[word_last[first_word[has_word] + words[has_word] - 1]]
+    title = np.zeros(len(word_first) + 1, dtype=np.int64)
+    np.cumsum(upper[word_first], out=title[1:])
+    title_words = title[first_word + words] - title[first_word]
+
+    # Words for hashing: maximal runs of word characters.
+    word = (flags & WORD).astype(bool)
+    token_start = np.flatnonzero(~word[:-1] & word[1:]) + 1
+    if word[0]:
+        token_start = np.concatenate([[0], token_start])
+    token_end = np.flatnonzero(word[:-1] & ~word[1:]) + 1
+    tokens_per_row = np.diff(np.append(np.searchsorted(token_start, starts), len(token_start)))
+
+    # Sparse marks (punctuation, money, separators): classify just the positions that have one.
+    hits = np.flatnonzero(flags & MARK)
+    hit_cp = cp[hits]
+    hit_row = np.searchsorted(starts, hits, side="right") - 1
+    before, after = flags[hits - 1], flags[hits + 1]
+    at = hit_cp == ord("@")
+
+    def per_row(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(hit_row[mask], minlength=n)
+
+    return dict(
+        letters=count(LETTER),
+        upper=count(UPPER),
+        digits=count(DIGIT),
+        words=words,
+        title_words=title_words,
+        starts_upper=starts_upper,
+        last_char=last_char,
+        sentence_breaks=per_row((hit_cp == ord(".")) & (cp[hits + 1] == ord(" "))),
+        emails=per_row(at & (before & WORD > 0) & (after & WORD > 0)),
+        handles=per_row((at | (hit_cp == ord("#"))) & (before & SPACE > 0) & (after & WORD > 0)),
+        exclamations=per_row(hit_cp == ord("!")),
+        questions=per_row(hit_cp == ord("?")),
+        money_symbols=per_row(flags[hits] & MONEY > 0),
+        separators=per_row(flags[hits] & SEPARATOR > 0),
+        token_hash=_hash_tokens(cp, token_start, token_end),
+        token_row=np.repeat(np.arange(n), tokens_per_row),
+        token_len=token_end - token_start,
+        token_after_dot=cp[token_start - 1] == ord("."),
+    )
+
+
+_EMPTY_FIELDS = {
+    name: np.zeros(0, dtype=dtype)
+    for name, dtype in [
+        ("letters", np.int64),
+        ("upper", np.int64),
+        ("digits", np.int64),
+        ("words", np.int64),
+        ("title_words", np.int64),
+        ("starts_upper", bool),
+        ("last_char", np.uint32),
+        ("sentence_breaks", np.int64),
+        ("emails", np.int64),
+        ("handles", np.int64),
+        ("exclamations", np.int64),
+        ("questions", np.int64),
+        ("money_symbols", np.int64),
+        ("separators", np.int64),
+        ("token_hash", np.uint64),
+        ("token_row", np.int64),
+        ("token_len", np.int64),
+        ("token_after_dot", bool),
+    ]
+}
+
+
+def _hash_tokens(cp: np.ndarray, token_start: np.ndarray, token_end: np.ndarray) -> np.ndarray:
+    """64-bit hash of each token's folded code points: ``mix64(sum(c_i * B**i))``.
+
+    With prefix sums ``S[k] = sum(c_j * B**j for j < k)`` over the whole text, the token
+    ``[s, e)`` hashes to ``(S[e] - S[s]) * B**-s``: one pass, whatever the number of tokens.
+    """
+    if len(token_start) == 0:
+        return np.zeros(0, dtype=np.uint64)
+    powers, inverse_powers = _power_tables(len(cp) + 1)
+    prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
+    np.cumsum(_fold[cp].astype(np.uint64) * powers[: len(cp)], out=prefix[1:])
+    return mix64((prefix[token_end] - prefix[token_start]) * inverse_powers[token_start])
+
+
+def bounds_from_lengths(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Article bounds of each paragraph (start row, one past the end row) from article lengths.
+
+    Examples
+    --------
+    >>> [b.tolist() for b in bounds_from_lengths(np.array([2, 0, 1]))]
+    [[0, 0, 2], [2, 2, 3]]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    return np.repeat(ends - lengths, lengths), np.repeat(ends, lengths)
+
+
+def word_hashes(words: list[str]) -> np.ndarray:
+    """Hashes of single words as :func:`scan_texts` computes them (for word-list lookups)."""
+    scan = scan_texts(list(words), max_chars=max(map(len, words), default=1))
+    if not np.array_equal(scan.token_row, np.arange(len(words))):
+        raise ValueError(f"word lists must hold single words, got {sorted(words)}")
+    return scan.token_hash
+
+
+class WordLists:
+    """Named word lists, all looked up with one binary search per word of a scan.
+
+    Parameters
+    ----------
+    lists : dict of str to iterable of str
+        Each list's words (single words; case and digits are folded as in the scan).
+
+    Examples
+    --------
+    >>> lists = WordLists({"money": ["euro", "dollars"], "we": ["we", "our"]})
+    >>> scan = scan_texts(["Our 5 Euro", "dollars"], max_chars=100)
+    >>> lists.has(scan, "money").tolist(), lists.has(scan, "we").tolist()
+    ([False, False, True, True], [True, False, False, False])
+    """
+
+    def __init__(self, lists: dict[str, object]) -> None:
+        self.names = list(lists)
+        hashes, bits = [], []
+        for i, words in enumerate(lists.values()):
+            h = word_hashes(sorted(set(words)))
+            hashes.append(h)
+            bits.append(np.full(len(h), 1 << i, dtype=np.uint64))
+        all_hashes = np.concatenate(hashes)
+        self._hashes, where = np.unique(all_hashes, return_inverse=True)
+        self._bits = np.zeros(len(self._hashes), dtype=np.uint64)
+        np.bitwise_or.at(self._bits, where, np.concatenate(bits))
+
+    def classes(self, scan: Scan) -> np.ndarray:
+        """Bit mask of the lists each word of ``scan`` belongs to (computed once per scan)."""
+        key = ("word_lists", id(self))
+        if key not in scan.memo:
+            index = np.searchsorted(self._hashes, scan.token_hash)
+            index[index == len(self._hashes)] = 0
+            found = self._hashes[index] == scan.token_hash
+            scan.memo[key] = np.where(found, self._bits[index], np.uint64(0))
+        return scan.memo[key]
+
+    def has(self, scan: Scan, name: str) -> np.ndarray:
+        """Which words of ``scan`` are in the list ``name``."""
+        bit = np.uint64(1 << self.names.index(name))
+        return (self.classes(scan) & bit) > 0
+
+
+__all__ = ["Scan", "WordLists", "bounds_from_lengths", "mix64", "scan_texts", "word_hashes"]

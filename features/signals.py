@@ -1,0 +1,469 @@
+"""The signals newsclean reads in a paragraph, computed from a :class:`~.scan.Scan` with numpy.
+
+These functions are the arithmetic behind the featurisers of :mod:`.featurisers` (which wrap them
+as scikit-learn transformers for training) and behind :class:`newsclean.scorer.Scorer` (which
+applies a fitted model without scikit-learn or pandas, so the library call stays light).
+
+- :func:`word_columns` -- *what does it say?* Words and word pairs, hashed so the vocabulary
+  never grows with the data and the model stays small.
+- :func:`shape_signals` -- *what does it look like?* Length, capitals, digits, end punctuation,
+  links and money, for the paragraph and its neighbours.
+- :func:`voice_signals` -- *who is speaking to whom?* Publisher appeals address the reader
+  ("you", "your support") in the publisher's voice ("we", "our journalism") and give orders
+  ("Subscribe", "Give now"); stories mostly report in the third person.
+- :func:`place_signals` -- *where is it?* Boilerplate sits at the top and bottom of an article,
+  after the story's last long paragraph, and in runs of short lines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from newsclean.features.scan import Scan, WordLists, mix64
+
+#: Characters of a paragraph that featurisers read; longer paragraphs are judged by this prefix
+#: (and their length), which bounds the cost of pathological input.
+MAX_CHARS_DEFAULT = 1000
+#: Hash space of the text features: 2**18 keeps the shipped model a few MB.
+N_FEATURES_DEFAULT = 2**18
+#: A line of at most this many words counts as "short" (menus, buttons, kickers).
+SHORT_LINE_WORDS = 6
+#: A paragraph of at least this many words counts as "long" (story prose).
+LONG_PARAGRAPH_WORDS = 25
+#: Neighbours on each side whose shape is reported.
+WINDOW_DEFAULT = 2
+
+_TERMINAL = np.array([ord(c) for c in ".!?\"'”’)»…"], dtype=np.uint32)
+_URL_WORDS = frozenset({"http", "https", "www"})
+_DOMAIN_ENDINGS = frozenset({"com", "org", "net", "uk", "de"})  # after a dot: "example.com"
+_MONEY_WORDS = frozenset(
+    {"usd", "eur", "gbp", "dollar", "dollars", "euro", "euros", "pound", "pounds", "cent", "cents"}
+)
+
+_FIRST_PLURAL = frozenset({"we", "our", "ours", "us", "ourselves", "wir", "unser", "unsere", "uns"})
+_SECOND_PERSON = frozenset(
+    {"you", "your", "yours", "yourself", "du", "dein", "deine", "sie", "ihr", "ihre"}
+)
+# Verbs that open calls to action on news sites ("Subscribe now", "Give now", "Read more").
+_IMPERATIVES = frozenset(
+    [
+        "subscribe",
+        "sign",
+        "join",
+        "donate",
+        "support",
+        "follow",
+        "download",
+        "click",
+        "tap",
+        "read",
+        "get",
+        "give",
+        "share",
+        "register",
+        "log",
+        "login",
+        "become",
+        "watch",
+        "listen",
+        "learn",
+        "see",
+        "continue",
+        "explore",
+        "contribute",
+        "help",
+        "discover",
+        "try",
+        "upgrade",
+        "unlock",
+        "shop",
+        "buy",
+        "install",
+        "enable",
+        "accept",
+        "manage",
+        "send",
+        "email",
+        "contact",
+        "visit",
+        "jetzt",
+        "abonnieren",
+        "unterstützen",
+    ]
+)
+# Words of the publisher's business: membership, money, newsletters, apps, legal lines.
+_PUBLISHER_WORDS = frozenset(
+    [
+        "newsletter",
+        "newsletters",
+        "subscribe",
+        "subscription",
+        "subscriber",
+        "subscribers",
+        "donate",
+        "donation",
+        "donations",
+        "contribution",
+        "contributions",
+        "membership",
+        "member",
+        "members",
+        "journalism",
+        "newsroom",
+        "inbox",
+        "app",
+        "podcast",
+        "follow",
+        "share",
+        "cookie",
+        "cookies",
+        "privacy",
+        "terms",
+        "policy",
+        "advertisement",
+        "advertising",
+        "ad",
+        "ads",
+        "copyright",
+        "rights",
+        "reserved",
+        "sponsored",
+        "affiliate",
+        "commission",
+        "login",
+        "account",
+        "premium",
+        "paywall",
+        "unlimited",
+        "access",
+        "support",
+        "independent",
+        "reporting",
+        "readers",
+    ]
+)
+_FREQUENCY_WORDS = frozenset(
+    [
+        "monthly",
+        "yearly",
+        "annually",
+        "annual",
+        "weekly",
+        "daily",
+        "once",
+        "month",
+        "year",
+    ]
+)
+
+
+_WORD_LISTS = WordLists(
+    {
+        "url": _URL_WORDS,
+        "domain_ending": _DOMAIN_ENDINGS,
+        "money": _MONEY_WORDS,
+        "first_plural": _FIRST_PLURAL,
+        "second_person": _SECOND_PERSON,
+        "imperative": _IMPERATIVES,
+        "publisher": _PUBLISHER_WORDS,
+        "frequency": _FREQUENCY_WORDS,
+    }
+)
+
+
+#: Multiplier that makes a word pair's hash depend on the order of its words.
+_PAIR = np.uint64(0x9E3779B97F4A7C15)
+
+
+def word_columns(
+    scan: Scan, n_features: int, bigrams: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hashed words (and word pairs) of each paragraph, as a CSR matrix's parts.
+
+    Words are runs of letters, digits and ``_`` of at least two characters, lower-cased, with
+    digits folded to ``0`` (so "© 2019" and "© 2024" share features). Each word, and each pair
+    of adjacent words, adds ``1 / sqrt(m)`` to column ``hash % n_features``, where ``m`` is the
+    number of words and pairs of the paragraph. A row may hold a column more than once (a
+    repeated word); products and sums treat such entries as added.
+
+    Returns
+    -------
+    data, columns, indptr : ndarray
+        ``scipy.sparse.csr_matrix((data, columns, indptr), shape=(scan.n, n_features))``.
+    """
+    keep = scan.token_len >= 2
+    hashes = scan.token_hash[keep]
+    rows = scan.token_row[keep]
+    all_rows, all_hashes = [rows], [hashes]
+    if bigrams and len(hashes) > 1:
+        same_paragraph = rows[1:] == rows[:-1]
+        pairs = mix64(hashes[:-1] * _PAIR + hashes[1:])
+        all_rows.append(rows[1:][same_paragraph])
+        all_hashes.append(pairs[same_paragraph])
+    rows = np.concatenate(all_rows)
+    columns = (np.concatenate(all_hashes) % np.uint64(n_features)).astype(np.int32)
+    # Words and pairs are each in paragraph order: a stable sort merges the two runs.
+    order = np.argsort(rows, kind="stable")
+    per_row = np.bincount(rows, minlength=scan.n)
+    indptr = np.zeros(scan.n + 1, dtype=np.int64)
+    np.cumsum(per_row, out=indptr[1:])
+    # Every occurrence weighs 1/sqrt(occurrences in its paragraph): the L2-normalised count
+    # vector when no word repeats, without the cost of merging repeats into one entry.
+    weight = (1.0 / np.sqrt(np.maximum(per_row, 1))).astype(np.float32)
+    return np.repeat(weight, per_row), columns[order], indptr
+
+
+SHAPE_NAMES = [
+    "log_chars",
+    "log_words",
+    "upper_share",
+    "digit_share",
+    "letter_share",
+    "starts_upper",
+    "ends_terminal",
+    "ends_colon",
+    "has_url",
+    "has_email",
+    "has_handle",
+    "money",
+    "separators",
+    "title_case_share",
+    "all_caps",
+    "sentences",
+    "is_short",
+    "is_long",
+]
+
+
+def shape_matrix(scan: Scan) -> np.ndarray:
+    """The shape signals of every paragraph, shape (n_paragraphs, len(SHAPE_NAMES))."""
+
+    def has(name: str) -> np.ndarray:
+        return _WORD_LISTS.has(scan, name)
+
+    url_words = has("url") | (scan.token_after_dot & has("domain_ending"))
+    letters = np.maximum(scan.letters, 1)
+    prefix_chars = np.maximum(scan.prefix_chars, 1)
+    columns = [
+        np.log1p(scan.chars),
+        np.log1p(scan.words),
+        scan.upper / letters,
+        scan.digits / prefix_chars,
+        scan.letters / prefix_chars,
+        scan.starts_upper,
+        np.isin(scan.last_char, _TERMINAL),
+        scan.last_char == ord(":"),
+        scan.count_tokens(url_words) > 0,
+        scan.emails > 0,
+        scan.handles > 0,
+        scan.money_symbols + scan.count_tokens(has("money")),
+        scan.separators,
+        scan.title_words / np.maximum(scan.words, 1),
+        (scan.letters > 3) & (scan.upper == scan.letters),
+        scan.sentence_breaks + (scan.last_char == ord(".")),
+        scan.words <= SHORT_LINE_WORDS,
+        scan.words >= LONG_PARAGRAPH_WORDS,
+    ]
+    return np.column_stack(columns).astype(np.float64).reshape(scan.n, len(SHAPE_NAMES))
+
+
+def neighbour_offsets(window: int) -> list[int]:
+    """Offsets of the neighbours reported for ``window``: -window..-1, 1..window."""
+    return [*range(-window, 0), *range(1, window + 1)]
+
+
+def shift_within_articles(
+    values: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], window: int
+) -> np.ndarray:
+    """Each row's neighbours' ``values`` within its article, with a ``present`` flag each.
+
+    For ``values`` of shape (n, k) (or (n,), read as (n, 1)) returns shape
+    (n, 2 * window * (k + 1)): for every offset of :func:`neighbour_offsets`, the ``k`` values of
+    the row that far away in the same article (zeros at the article's edges) and then 1.0 if
+    that row exists, else 0.0.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    n = len(values)
+    k = values.shape[1] if values.ndim == 2 else 1
+    values = values.reshape(n, k)
+    offsets = np.asarray(neighbour_offsets(window), dtype=np.int64)
+    starts, ends = bounds
+    target = np.arange(n)[:, None] + offsets[None, :]
+    present = (target >= starts[:, None]) & (target < ends[:, None])
+    # Every row's neighbours in one gather; rows outside the article read row 0, then zeroed.
+    shifted = values[np.where(present, target, 0)] * present[:, :, None]
+    out = np.concatenate([shifted, present[:, :, None].astype(np.float64)], axis=2)
+    return out.reshape(n, len(offsets) * (k + 1))
+
+
+def shape_signals(scan: Scan, window: int = WINDOW_DEFAULT) -> np.ndarray:
+    """:func:`shape_matrix` of each paragraph and of its ``window`` neighbours on each side.
+
+    A missing neighbour (article start or end) gives zeros and a ``present`` flag of 0.
+    """
+    own = shape_matrix(scan)
+    bounds = (scan.article_starts, scan.article_ends)
+    return np.hstack([own, shift_within_articles(own, bounds, window)])
+
+
+def shape_names(window: int) -> list[str]:
+    """Names of :func:`shape_signals`' columns."""
+    names = list(SHAPE_NAMES)
+    for offset in neighbour_offsets(window):
+        tag = f"prev{-offset}" if offset < 0 else f"next{offset}"
+        names.extend(f"{tag}_{n}" for n in SHAPE_NAMES)
+        names.append(f"{tag}_present")
+    return names
+
+
+VOICE_NAMES = [
+    "first_plural",
+    "second_person",
+    "imperative_start",
+    "publisher_words",
+    "frequency_words",
+    "exclamation",
+    "question",
+]
+
+
+def voice_signals(scan: Scan) -> np.ndarray:
+    """Publisher voice of each paragraph, shape (n_paragraphs, len(VOICE_NAMES)).
+
+    Rates are per word, so a long story paragraph that mentions "our" once scores low while
+    "Support our journalism" scores high.
+    """
+
+    def rate(name: str) -> np.ndarray:
+        return scan.count_tokens(_WORD_LISTS.has(scan, name)) / n_words
+
+    n_words = np.maximum(np.bincount(scan.token_row, minlength=scan.n), 1)
+    first, has_first = scan.first_token()
+    imperative = _WORD_LISTS.has(scan, "imperative")
+    columns = [
+        rate("first_plural"),
+        rate("second_person"),
+        has_first & imperative[first] if len(imperative) else has_first,
+        rate("publisher"),
+        rate("frequency"),
+        scan.exclamations > 0,
+        scan.questions > 0,
+    ]
+    return np.column_stack(columns).astype(np.float64).reshape(scan.n, len(VOICE_NAMES))
+
+
+PLACE_NAMES = [
+    "log_position",
+    "log_from_end",
+    "relative_position",
+    "log_n_paragraphs",
+    "is_first",
+    "is_last",
+    "log_short_run",
+    "chars_before_share",
+    "chars_after_share",
+    "after_last_long",
+    "before_first_long",
+    "no_long_in_article",
+]
+
+
+def place_signals(
+    scan: Scan,
+    short_line_words: int = SHORT_LINE_WORDS,
+    long_paragraph_words: int = LONG_PARAGRAPH_WORDS,
+) -> np.ndarray:
+    """Place of each paragraph in its article, shape (n_paragraphs, len(PLACE_NAMES))."""
+    n = scan.n
+    starts, ends = scan.article_starts, scan.article_ends
+    index = np.arange(n)
+    position = index - starts
+    n_par = ends - starts
+    from_end = ends - 1 - index
+    words = scan.words
+    chars = scan.chars.astype(np.float64)
+    short = words <= short_line_words
+    long_ = words >= long_paragraph_words
+
+    run = _run_lengths(short, starts)
+    cum = np.cumsum(chars)
+    article_cum_start = cum[starts] - chars[starts]
+    total = cum[ends - 1] - article_cum_start
+    before = (cum - chars) - article_cum_start
+    after = total - before - chars
+    safe_total = np.maximum(total, 1.0)
+
+    first_long, last_long = _first_last_true(long_, starts, ends)
+    has_long = first_long >= 0
+    out = np.column_stack(
+        [
+            np.log1p(position),
+            np.log1p(from_end),
+            position / np.maximum(n_par - 1, 1),
+            np.log1p(n_par),
+            position == 0,
+            from_end == 0,
+            np.log1p(np.where(short, run, 0)),
+            before / safe_total,
+            after / safe_total,
+            has_long & (index > last_long),
+            has_long & (index < first_long),
+            ~has_long,
+        ]
+    ).astype(np.float64)
+    return out.reshape(n, len(PLACE_NAMES))
+
+
+def _run_lengths(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """For each row, the length of the run of equal ``flags`` it belongs to (within its article)."""
+    n = len(flags)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    boundary = np.ones(n, dtype=bool)
+    boundary[1:] = (flags[1:] != flags[:-1]) | (starts[1:] != starts[:-1])
+    run_id = np.cumsum(boundary) - 1
+    sizes = np.bincount(run_id)
+    return sizes[run_id]
+
+
+def _first_last_true(
+    flags: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row index of the first and last ``True`` flag of each row's article (-1 if none)."""
+    n = len(flags)
+    first = np.full(n, -1, dtype=np.int64)
+    last = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return first, last
+    article_starts = np.unique(starts)
+    idx = np.flatnonzero(flags)
+    if len(idx):
+        owner = np.searchsorted(article_starts, idx, side="right") - 1
+        first_by_article = np.full(len(article_starts), -1, dtype=np.int64)
+        last_by_article = np.full(len(article_starts), -1, dtype=np.int64)
+        # idx is sorted: the last write per article is its last flag, reversed gives the first.
+        last_by_article[owner] = idx
+        first_by_article[owner[::-1]] = idx[::-1]
+        row_article = np.searchsorted(article_starts, np.arange(n), side="right") - 1
+        first = first_by_article[row_article]
+        last = last_by_article[row_article]
+    return first, last
+
+
+__all__ = [
+    "LONG_PARAGRAPH_WORDS",
+    "MAX_CHARS_DEFAULT",
+    "N_FEATURES_DEFAULT",
+    "PLACE_NAMES",
+    "SHAPE_NAMES",
+    "SHORT_LINE_WORDS",
+    "VOICE_NAMES",
+    "WINDOW_DEFAULT",
+    "neighbour_offsets",
+    "place_signals",
+    "shape_matrix",
+    "shape_names",
+    "shape_signals",
+    "shift_within_articles",
+    "voice_signals",
+    "word_columns",
+]

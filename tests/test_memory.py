@@ -1,0 +1,492 @@
+"""Publisher memory: fingerprints, distinct-article counts, the combined decision, files, CLI.
+
+All article text here is hand-written for these tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from newsclean import PublisherMemory, classify, clean, clean_frame, clean_texts
+from newsclean.memory import (
+    domain_from_url,
+    fingerprint,
+    load_memory,
+    normalise,
+    normalise_domain,
+    record_domain,
+)
+from tests.test_batch import parse_clean, read_lines, run, tree_bytes, write_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TOWNS = ["Ashford", "Bramley", "Colwick", "Dunmore", "Elsworth", "Fenwick", "Glenrow", "Harlow"]
+THINGS = [
+    "library",
+    "footbridge",
+    "swimming pool",
+    "bus depot",
+    "skate park",
+    "fire station",
+    "market hall",
+    "cycle path",
+]
+APPEAL = (
+    "Our newsroom is funded by readers like you. If you value this reporting, please consider "
+    "a small gift today."
+)
+BACKGROUND = (
+    "The river crossing was first proposed in a planning report that the council published "
+    "after the floods."
+)
+QUOTE = '"We listened to every resident who wrote to us," the mayor said at the meeting.'
+
+
+def story(i: int, extra: tuple[str, ...] = ()) -> list[str]:
+    """Paragraphs of a hand-written local story; every paragraph names town ``i``."""
+    town, thing = TOWNS[i], THINGS[i]
+    return [
+        f"{town} council approves plans for a new {thing}",
+        f"Members of the {town} council voted on Tuesday evening to fund the new {thing}, "
+        "ending a debate that began last spring.",
+        *extra,
+        f"Supporters said the {thing} would serve families across {town}, while critics "
+        "questioned the cost of its upkeep.",
+        f"Work on the {thing} in {town} is expected to start after the winter, according to "
+        "the planning officer.",
+    ]
+
+
+def text(paragraphs: list[str]) -> str:
+    return "\n".join(paragraphs) + "\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Fingerprints and domains
+
+
+def test_fingerprint_is_blake2b_of_the_normalised_text_so_stable_across_processes():
+    expected = int.from_bytes(hashlib.blake2b(b"give now", digest_size=8).digest(), "big")
+    assert fingerprint("Give now") == expected
+    # Another interpreter (another hash seed) gives the same number: no salted hash().
+    code = "from newsclean.memory import fingerprint; print(fingerprint('Give now'))"
+    other = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONHASHSEED": "12345", "PATH": ""},
+    )
+    assert int(other.stdout) == expected
+
+
+def test_normalisation_folds_case_digits_and_whitespace_only():
+    assert normalise("  Page 12 of\t30\u00a0 ") == "page 00 of 00"
+    assert fingerprint("SIGN  UP\tNOW") == fingerprint("sign up now")
+    assert fingerprint("© 2024 Valley Courier") == fingerprint("© 2025 Valley Courier")
+    assert fingerprint("Sign up now") != fingerprint("Sign up now!")
+    assert fingerprint("Give now") != fingerprint("Give later")
+
+
+def test_domains_from_fields_and_urls():
+    assert normalise_domain(" WWW.Courier.Example. ") == "courier.example"
+    assert normalise_domain("") is None and normalise_domain(None) is None
+    assert domain_from_url("https://www.Courier.Example:8443/a/b?c=1") == "courier.example"
+    assert domain_from_url("courier.example/story") == "courier.example"
+    assert domain_from_url("not a url at all") is None
+    assert domain_from_url(None) is None and domain_from_url("http://[::1") is None
+    record = {"site": "", "link": "http://news.courier.example/x"}
+    assert record_domain(record, "site", "link") == "news.courier.example"
+    assert record_domain({"site": "www.a.example", "link": "http://b.example"}, "site", "link") == (
+        "a.example"
+    )
+    assert record_domain({"link": 3}, None, "link") is None
+
+
+# --------------------------------------------------------------------------------------------
+# Counting
+
+
+def test_counts_distinct_articles_not_occurrences():
+    memory = PublisherMemory(min_support=2)
+    repeated_inside = text([*story(0), APPEAL, APPEAL, "Give now", "give  NOW"])
+    assert memory.add(repeated_inside, "courier.example")
+    assert memory.support([APPEAL, "Give now"], "courier.example").tolist() == [1, 1]
+    assert memory.add(text([*story(1), APPEAL]), "www.Courier.example")
+    assert memory.support([APPEAL, "GIVE NOW"], "courier.example").tolist() == [2, 1]
+    assert memory.n_articles == {"courier.example": 2}
+
+
+def test_an_exact_duplicate_article_counts_once():
+    memory = PublisherMemory()
+    article = text([*story(2), APPEAL])
+    assert memory.add(article, "courier.example")
+    # Republished verbatim, or differing only in case, digits and spacing: the same article.
+    assert not memory.add(article, "courier.example")
+    assert not memory.add(article.upper().replace("\n", "  \n"), "courier.example")
+    assert memory.support(story(2), "courier.example").tolist() == [1] * 4
+    assert memory.n_articles == {"courier.example": 1} and memory.n_duplicates == 2
+    # The same text on another publisher is another article.
+    assert memory.add(article, "gazette.example")
+    assert memory.n_articles == {"courier.example": 1, "gazette.example": 1}
+
+
+def test_articles_without_domain_or_paragraphs_are_not_counted():
+    memory = PublisherMemory()
+    assert not memory.add(text(story(0)), None)
+    assert not memory.add(text(story(0)), "  ")
+    assert not memory.add(" \n\n ", "courier.example")
+    assert len(memory) == 0 and memory.n_articles == {}
+    assert memory.support(["anything"], "courier.example").tolist() == [0]
+    with pytest.raises(ValueError, match="2 texts but 1 domains"):
+        memory.update(["a", "b"], ["x.example"])
+    with pytest.raises(TypeError):
+        memory.add(b"bytes", "x.example")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"min_support": 1}, ValueError),
+        ({"min_support": 2.5}, TypeError),
+        ({"floor": 1.5}, ValueError),
+    ],
+)
+def test_bad_parameters_are_refused(kwargs, error):
+    with pytest.raises(error):
+        PublisherMemory(**kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# The combined decision
+
+
+def test_boilerplate_mask_needs_support_and_floor_unless_the_model_is_sure():
+    memory = PublisherMemory(min_support=3, floor=0.3)
+    scores = [0.9, 0.9, 0.5, 0.5, 0.2, 0.5]
+    support = [1, 9, 2, 3, 9, 9]
+    # model alone | repeated & above floor | quoted twice | just enough | below floor | repeated
+    assert memory.boilerplate_mask(scores, support, threshold=0.85).tolist() == [
+        True,
+        True,
+        False,
+        True,
+        False,
+        True,
+    ]
+    with pytest.raises(ValueError):
+        memory.boilerplate_mask([0.1], [1, 2], threshold=0.5)
+
+
+def _domain_a_and_b() -> tuple[list[str], list[str]]:
+    """Five courier.example stories with the appeal inside, two of them quoting the mayor;
+    two gazette.example stories with the same appeal."""
+    texts, domains = [], []
+    for i in range(5):
+        extra = (APPEAL, QUOTE) if i < 2 else (APPEAL,)
+        texts.append(text(story(i, extra)))
+        domains.append("courier.example")
+    for i in (5, 6):
+        texts.append(text(story(i, (APPEAL,))))
+        domains.append("gazette.example")
+    return texts, domains
+
+
+def test_clean_texts_removes_an_appeal_repeated_across_a_domain_only(tiny_model):
+    texts, domains = _domain_a_and_b()
+    memory = PublisherMemory(min_support=3, floor=0.0)
+    memory.update(texts, domains)
+    plain = clean_texts(texts, model=tiny_model)
+    assert all(APPEAL in r.text for r in plain)  # the model alone keeps it (mid-story)
+    results = clean_texts(texts, model=tiny_model, memory=memory, domains=domains)
+    for r, p, d in zip(results, plain, domains):
+        if d == "courier.example":  # 5 articles >= min_support 3
+            assert APPEAL not in r.text
+            # Nothing else changes: byte-identical and in order, the quote (2 articles) kept.
+            assert r.text == p.text.replace(APPEAL + "\n", "")
+            assert r.n_removed == p.n_removed + 1
+        else:  # gazette.example: 2 articles < 3
+            assert r.text == p.text and r.n_removed == p.n_removed
+    assert QUOTE in results[0].text and QUOTE in results[1].text
+    # No domain: no repetition evidence.
+    unknown = clean_texts(texts[:1], model=tiny_model, memory=memory, domains=[None])
+    assert unknown[0].text == plain[0].text
+
+
+def test_floor_keeps_a_repeated_paragraph_the_model_trusts(tiny_model):
+    texts = [text(story(i, (BACKGROUND, APPEAL))) for i in range(5)]
+    domains = ["courier.example"] * 5
+    paragraphs = classify(texts[0], model=tiny_model)
+    score = {p.text: p.score for p in paragraphs}
+    assert score[BACKGROUND] < score[APPEAL] < tiny_model.threshold, score
+    between = (score[BACKGROUND] + score[APPEAL]) / 2
+    memory = PublisherMemory(min_support=3, floor=between)
+    memory.update(texts, domains)
+    cleaned = clean_texts(texts, model=tiny_model, memory=memory, domains=domains)
+    assert all(BACKGROUND in r.text and APPEAL not in r.text for r in cleaned)
+    # Without the floor, the running story's background paragraph would go too.
+    no_floor = memory.with_params(floor=0.0)
+    cleaned = clean_texts(texts, model=tiny_model, memory=no_floor, domains=domains)
+    assert all(BACKGROUND not in r.text and APPEAL not in r.text for r in cleaned)
+    assert memory.floor == between  # with_params did not change the original
+
+
+def test_single_article_calls_and_frames_take_a_memory(tiny_model):
+    texts, domains = _domain_a_and_b()
+    memory = PublisherMemory(min_support=3, floor=0.0)
+    memory.update(texts, domains)
+    assert APPEAL not in clean(texts[0], model=tiny_model, memory=memory, domain="courier.example")
+    assert APPEAL in clean(texts[0], model=tiny_model)
+    labels = {
+        p.text: (p.label, p.support)
+        for p in classify(texts[0], model=tiny_model, memory=memory, domain="courier.example")
+    }
+    assert labels[APPEAL] == ("boilerplate", 5) and labels[QUOTE] == ("editorial", 2)
+    # Everything but label and support is what classify gives without a memory.
+    with_memory = classify(texts[0], model=tiny_model, memory=memory, domain="courier.example")
+    without = classify(texts[0], model=tiny_model)
+    assert [p.index for p in with_memory] == list(range(len(without)))
+    assert [(p.index, p.start, p.end, p.score) for p in with_memory] == [
+        (p.index, p.start, p.end, p.score) for p in without
+    ]
+    assert all(p.support is None for p in classify(texts[0], model=tiny_model))
+    with pytest.raises(ValueError, match="domain"):
+        clean(texts[0], model=tiny_model, memory=memory)
+    with pytest.raises(ValueError, match="domains"):
+        clean_texts(texts, model=tiny_model, memory=memory)
+    with pytest.raises(TypeError):
+        clean_texts(texts, model=tiny_model, memory={"not": "a memory"}, domains=domains)
+
+    frame = pd.DataFrame({"text": texts, "site": [*domains[:-1], None]})
+    out = clean_frame(frame, "text", model=tiny_model, memory=memory, domain_column="site")
+    assert [APPEAL in t for t in out["text"]] == [False] * 5 + [True] * 2
+    with pytest.raises(ValueError, match="domain_column"):
+        clean_frame(frame, "text", model=tiny_model, memory=memory)
+    assert all(APPEAL in t for t in clean_frame(frame, "text", model=tiny_model)["text"])
+
+
+# --------------------------------------------------------------------------------------------
+# Files and merging
+
+
+def test_save_load_round_trip_is_atomic_and_deterministic(tmp_path):
+    texts, domains = _domain_a_and_b()
+    memory = PublisherMemory(min_support=4, floor=0.2)
+    memory.update(texts, domains)
+    memory.add(texts[0], domains[0])  # a duplicate, counted in n_duplicates
+    path = memory.save(tmp_path / "memory.json")
+    assert [p.name for p in tmp_path.iterdir()] == ["memory.json"]  # no temporary left
+    data = json.loads(path.read_text())
+    assert data["format"] == "newsclean-publisher-memory" and data["version"] == 1
+    assert len(data["domains"]["courier.example"]["articles"]) == 5
+    loaded = PublisherMemory.load(path)
+    assert loaded.to_dict() == memory.to_dict()
+    assert (loaded.min_support, loaded.floor, loaded.n_duplicates) == (4, 0.2, 1)
+    assert loaded.support([APPEAL, QUOTE], "courier.example").tolist() == [5, 2]
+    assert PublisherMemory.load(path, min_support=2).min_support == 2
+    # Same counts added in another order: the same bytes.
+    other = PublisherMemory(min_support=4, floor=0.2)
+    other.update(texts[::-1], domains[::-1])
+    other.add(texts[0], domains[0])
+    assert other.save(tmp_path / "again.json").read_bytes() == path.read_bytes()
+    # load_memory caches by file, and sees a rewritten file.
+    assert load_memory(path) is load_memory(path)
+    PublisherMemory(min_support=9).save(path)
+    assert load_memory(path).min_support == 9
+
+
+def test_load_refuses_files_that_are_not_memories(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "something else"}))
+    with pytest.raises(ValueError, match="not a newsclean publisher memory"):
+        PublisherMemory.load(bad)
+    bad.write_text(json.dumps({**PublisherMemory().to_dict(), "version": 99}))
+    with pytest.raises(ValueError, match="version"):
+        PublisherMemory.load(bad)
+
+
+def test_merging_shard_memories_equals_one_memory():
+    texts, domains = _domain_a_and_b()
+    whole = PublisherMemory()
+    whole.update(texts, domains)
+    first, second = PublisherMemory(), PublisherMemory()
+    first.update(texts[::2], domains[::2])
+    second.update(texts[1::2], domains[1::2])
+    merged = first.merge(second)
+    assert merged is first
+    assert merged.to_dict() == whole.to_dict()
+    assert merged.support([APPEAL], "courier.example").tolist() == [5]
+    with pytest.raises(TypeError):
+        merged.merge({"courier.example": {}})
+
+
+# --------------------------------------------------------------------------------------------
+# Batch CLI
+
+
+def _records() -> list[dict]:
+    texts, domains = _domain_a_and_b()
+    records = [
+        {"id": f"r{i}", "site": d, "text": t} for i, (t, d) in enumerate(zip(texts, domains))
+    ]
+    records.append({"id": "nodomain", "text": text(story(7, (APPEAL,)))})
+    records.append({"id": "broken", "site": "courier.example"})  # missing text: rejected
+    return records
+
+
+def test_cli_repetition_removes_repeats_and_counts_reconcile(tmp_path, tiny_model_dir, capsys):
+    src = write_jsonl(tmp_path / "dump.jsonl", _records())
+    out = tmp_path / "out"
+    opts = ["--model", str(tiny_model_dir), "-q", "--domain-field", "site", "--batch-size", "3"]
+    tuning = ["--min-support", "3", "--repetition-floor", "0"]
+    assert run([str(src), "-o", str(out), *opts, *tuning, "--repetition"]) == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert (stats["read"], stats["written"], stats["rejected"]) == (9, 8, 1)
+    base = tmp_path / "base"
+    assert run([str(src), "-o", str(base), "--model", str(tiny_model_dir), "-q"]) == 0
+    base_stats = json.loads((base / "stats.json").read_text())
+    # The 5 appeals of courier.example, on top of what the model removes alone.
+    assert stats["reconciled"]
+    assert stats["paragraphs_removed"] == base_stats["paragraphs_removed"] + 5
+    assert [r["id"] for r in read_lines(out / "rejects.jsonl")] == ["broken"]
+    memory = PublisherMemory.load(out / "memory.json")
+    assert memory.n_articles == {"courier.example": 5, "gazette.example": 2}
+    by_id = {r["id"]: r for r in read_lines(out / "part-00000.jsonl")}
+    assert [APPEAL in by_id[f"r{i}"]["text"] for i in range(7)] == [False] * 5 + [True] * 2
+    assert APPEAL in by_id["nodomain"]["text"]
+    err = capsys.readouterr().err
+    assert "repetition: memory of 7 articles on 2 domains" in err
+    assert "counts reconcile: read 9 = written 8 + rejected 1" in err
+
+    # A saved memory cleans another run the same way (and is not rewritten).
+    again = tmp_path / "again"
+    saved = tmp_path / "saved.json"
+    saved.write_bytes((out / "memory.json").read_bytes())
+    assert run([str(src), "-o", str(again), *opts, *tuning, "--memory", str(saved)]) == 0
+    assert (again / "part-00000.jsonl").read_bytes() == (out / "part-00000.jsonl").read_bytes()
+    assert not (again / "memory.json").exists()
+    # Extending it with the same inputs doubles nothing: these articles are duplicates.
+    extended = tmp_path / "extended"
+    argv = [str(src), "-o", str(extended), *opts, *tuning, "--memory", str(saved), "--repetition"]
+    assert run(argv) == 0
+    assert PublisherMemory.load(extended / "memory.json").n_articles == memory.n_articles
+    assert (extended / "part-00000.jsonl").read_bytes() == (out / "part-00000.jsonl").read_bytes()
+
+
+def test_cli_domain_from_url_and_defaults(tmp_path, tiny_model_dir):
+    records = [
+        {"id": r["id"], "url": f"https://www.{r['site']}/story/{r['id']}", "text": r["text"]}
+        for r in _records()
+        if "site" in r and "text" in r
+    ]
+    src = write_jsonl(tmp_path / "dump.jsonl", records)
+    out = tmp_path / "out.jsonl"
+    argv = [str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]
+    assert run([*argv, "--url-field", "url", "--repetition"]) == 0
+    memory = PublisherMemory.load(tmp_path / "out.jsonl.memory.json")
+    assert memory.n_articles == {"courier.example": 5, "gazette.example": 2}
+    assert (memory.min_support, memory.floor) == (6, 0.3)  # the defaults, not the options
+    stats = json.loads((tmp_path / "out.jsonl.stats.json").read_text())
+    assert stats["reconciled"] and stats["written"] == 7
+
+
+def test_cli_without_memory_options_keeps_its_run_fingerprint(tmp_path, tiny_model_dir):
+    src = write_jsonl(tmp_path / "dump.jsonl", _records()[:2])
+    out = tmp_path / "out"
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+    config = json.loads((out / "_run.json").read_text())["config"]
+    assert not {"domain_field", "url_field", "memory", "min_support", "floor"} & set(config)
+    assert "repetition" not in json.loads((out / "_run.json").read_text())
+    assert not (out / "memory.json").exists()
+
+
+def test_cli_resume_with_repetition_is_byte_identical(tmp_path, tiny_model_dir):
+    records = _records()
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "s0.jsonl", records[:3])
+    write_jsonl(src / "s1.jsonl", records[3:6])
+    write_jsonl(src / "s2.jsonl", records[6:])
+    opts = ["--model", str(tiny_model_dir), "-q", "--domain-field", "site", "--repetition"]
+    opts += ["--min-support", "3", "--repetition-floor", "0"]
+    first, resumed = tmp_path / "first", tmp_path / "resumed"
+    assert run([str(src), "-o", str(first), *opts]) == 0
+    assert run([str(src), "-o", str(resumed), *opts]) == 0
+    (resumed / "_done" / "00001").unlink()
+    (resumed / "part-00001.jsonl").unlink()
+    mtime = (resumed / "memory.json").stat().st_mtime_ns
+    assert run([str(src), "-o", str(resumed), *opts, "--resume"]) == 0
+    assert (resumed / "memory.json").stat().st_mtime_ns == mtime  # reused, not rebuilt
+    assert tree_bytes(resumed) == tree_bytes(first)
+    # Another floor is another run: --resume refuses it.
+    assert run([str(src), "-o", str(resumed), *opts[:-1], "0.5", "--resume"]) == 2
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--repetition"],  # no domain source
+        ["--domain-field", "site"],  # without --repetition / --memory
+        ["--repetition", "--domain-field", "site", "--min-support", "1"],
+        ["--repetition", "--domain-field", "site", "--repetition-floor", "2"],
+        ["--memory", "/no/such/memory.json", "--domain-field", "site"],
+        ["--memory", "OUT/memory.json", "--domain-field", "site", "--repetition"],
+    ],
+)
+def test_bad_memory_options_exit_2(extra, tmp_path, tiny_model_dir):
+    src = write_jsonl(tmp_path / "dump.jsonl", _records()[:2])
+    out = tmp_path / "out"
+    out.mkdir()
+    PublisherMemory().save(out / "memory.json")
+    extra = [e.replace("OUT", str(out)) for e in extra]
+    with pytest.raises(SystemExit) as exc:
+        parse_clean(
+            [str(src), "-o", str(out), "--model", str(tiny_model_dir), "--overwrite", *extra]
+        )
+    assert exc.value.code == 2
+
+
+def test_stdin_cannot_repeat_but_can_use_a_saved_memory(tmp_path, tiny_model_dir):
+    with pytest.raises(SystemExit):
+        parse_clean(["-", "--model", str(tiny_model_dir), "--domain-field", "site", "--repetition"])
+    saved = PublisherMemory(min_support=3, floor=0.0)
+    records = _records()[:-1]
+    saved.update([r["text"] for r in records], [r.get("site") for r in records])
+    saved.save(tmp_path / "m.json")
+    stdin = "".join(json.dumps(r) + "\n" for r in records)
+    argv = ["clean", "-", "--model", str(tiny_model_dir), "-q", "--domain-field", "site"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "newsclean.cli", *argv, "--memory", str(tmp_path / "m.json")],
+        input=stdin.encode(),
+        capture_output=True,
+        cwd=ROOT,
+        check=True,
+    )
+    cleaned = [json.loads(line)["text"] for line in proc.stdout.splitlines()]
+    assert [APPEAL in t for t in cleaned] == [False] * 5 + [True] * 3
+
+
+def test_memory_is_exported_without_heavy_imports():
+    code = (
+        "import sys, newsclean; m = newsclean.PublisherMemory(); "
+        "print(any(k in sys.modules for k in ('dask', 'mlflow', 'matplotlib')))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and proc.stdout.strip() == "False"
+
+
+def test_support_array_dtype_and_unknown_domain():
+    memory = PublisherMemory()
+    memory.update([text(story(0, (APPEAL,)))], ["courier.example"])
+    support = memory.support([APPEAL, "never seen"], "courier.example")
+    assert support.dtype == np.int64 and support.tolist() == [1, 0]
+    assert memory.support([APPEAL], "gazette.example").tolist() == [0]
