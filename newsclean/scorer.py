@@ -17,6 +17,7 @@ newsclean`` and the first ``clean`` stay fast), and a model is stored as plain a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,8 @@ LABELS = (BOILERPLATE, EDITORIAL)  # sorted, as scikit-learn orders classes_
 #: :mod:`newsclean.features` changes any signal's value, so old models are refused, not misread.
 SIGNALS_VERSION = 2
 _LOGIT_CLIP = 1e-4
+#: Paragraphs scored at once by :meth:`Scorer.score_paragraphs` (whole articles per group).
+GROUP_PARAGRAPHS = 2048
 
 
 def sigmoid(logit: np.ndarray) -> np.ndarray:
@@ -117,11 +120,39 @@ class Scorer:
         return raw, sigmoid(context @ self.context_coef + self.context_intercept)
 
     def score_paragraphs(
-        self, paragraphs: list[str], article_lengths: np.ndarray
+        self, paragraphs: list[str], article_lengths: Sequence[int]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`scores` of paragraphs given in article order, with each article's length."""
-        bounds = bounds_from_lengths(np.asarray(article_lengths))
-        return self.scores(scan_texts(paragraphs, self.max_chars, bounds))
+        """:meth:`scores` of paragraphs given in article order, with each article's length.
+
+        Scores whole articles in groups of about :data:`GROUP_PARAGRAPHS` paragraphs, which
+        keeps the working arrays small (faster, and memory stays flat for any input size).
+        """
+        lengths = np.asarray(article_lengths, dtype=np.int64)
+        ends = np.cumsum(lengths)
+        # Cut after the article that crosses each multiple of GROUP_PARAGRAPHS.
+        cuts = (
+            np.searchsorted(
+                ends,
+                np.arange(GROUP_PARAGRAPHS, ends[-1] if len(ends) else 0, GROUP_PARAGRAPHS),
+                side="left",
+            )
+            + 1
+        )
+        raws, finals = [], []
+        lo = 0
+        for hi in [*np.unique(cuts).tolist(), len(lengths)]:
+            if hi <= lo:
+                continue
+            first, last = (ends[lo - 1] if lo else 0), ends[hi - 1]
+            group = lengths[lo:hi]
+            scan = scan_texts(paragraphs[first:last], self.max_chars, bounds_from_lengths(group))
+            raw, final = self.scores(scan)
+            raws.append(raw)
+            finals.append(final)
+            lo = hi
+        if not raws:
+            return np.zeros(0), np.zeros(0)
+        return np.concatenate(raws), np.concatenate(finals)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for ``numpy.savez``; :meth:`from_arrays` reads them back."""

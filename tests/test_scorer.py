@@ -1,0 +1,53 @@
+"""The numpy scorer: the same numbers as the estimator, in any grouping, from stored arrays."""
+
+import numpy as np
+import pytest
+from newsclean.features import paragraph_table, scan_table
+
+import newsclean.scorer as scorer_module
+from newsclean.scorer import Scorer
+
+ARTICLES = [
+    "Council approves the budget\nThe council voted on Tuesday to approve the budget.\nSign up",
+    "",
+    "Give now\nMonthly\nOne-time",
+    "A single long paragraph about the harbour, the ferries and the new timetable.",
+    "",
+    "Read more\nThe mayor said the plan would be ready in June.\nShare this story",
+]
+
+
+def _paragraphs_and_lengths(articles):
+    table = paragraph_table(articles)
+    lengths = [int((table["article_id"] == i).sum()) for i in range(len(articles))]
+    return table, table["text"].tolist(), lengths
+
+
+@pytest.mark.parametrize("group", [1, 2, 3, 5, 2048])
+def test_grouped_scores_equal_one_scan(tiny_model, monkeypatch, group):
+    table, paragraphs, lengths = _paragraphs_and_lengths(ARTICLES)
+    scorer = tiny_model.scorer_
+    whole = scorer.scores(scan_table(table, scorer.max_chars))
+    monkeypatch.setattr(scorer_module, "GROUP_PARAGRAPHS", group)
+    grouped = scorer.score_paragraphs(paragraphs, lengths)
+    assert np.allclose(grouped[0], whole[0]) and np.allclose(grouped[1], whole[1])
+
+
+def test_estimator_and_scorer_agree(tiny_model):
+    table, paragraphs, lengths = _paragraphs_and_lengths(ARTICLES)
+    estimator = tiny_model.predict_proba(table)[:, 0]
+    assert np.allclose(tiny_model.scorer_.score_paragraphs(paragraphs, lengths)[1], estimator)
+
+
+def test_arrays_round_trip(tiny_model):
+    _, paragraphs, lengths = _paragraphs_and_lengths(ARTICLES)
+    again = Scorer.from_arrays(tiny_model.scorer_.to_arrays())
+    assert np.array_equal(
+        again.score_paragraphs(paragraphs, lengths)[1],
+        tiny_model.scorer_.score_paragraphs(paragraphs, lengths)[1],
+    )
+
+
+def test_no_paragraphs(tiny_model):
+    raw, final = tiny_model.scorer_.score_paragraphs([], [0, 0])
+    assert raw.shape == final.shape == (0,)
