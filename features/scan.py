@@ -30,11 +30,12 @@ import numpy as np
 # Character classes (bits of a uint16): the dense ones are counted per paragraph; MARK flags the
 # sparse characters whose neighbours matter (". ", "@", "#") or that are counted one by one.
 SPACE, LETTER, UPPER, DIGIT, WORD = 1, 2, 4, 8, 16
-MARK, MONEY, SEPARATOR = 256, 512, 1024
+MARK, MONEY, SEPARATOR, TERMINAL = 256, 512, 1024, 2048
 UNKNOWN = 0x8000  # not classified yet
 _MONEY_CHARS = "$€£¥"
 _SEPARATOR_CHARS = "|•·»›/"
 _MARK_CHARS = ".!?@#" + _MONEY_CHARS + _SEPARATOR_CHARS
+_TERMINAL_CHARS = ".!?\"'”’)»…"  # characters that end a sentence, quote or aside
 _N_CODEPOINTS = 0x110000
 _flags = np.full(_N_CODEPOINTS, UNKNOWN, dtype=np.uint16)
 _fold = np.arange(_N_CODEPOINTS, dtype=np.uint32)
@@ -61,6 +62,7 @@ def _learn(codepoints: np.ndarray) -> None:
                 | MONEY * (ch in _MONEY_CHARS)
                 | SEPARATOR * (ch in _SEPARATOR_CHARS)
                 | MARK * (ch in _MARK_CHARS)
+                | TERMINAL * (ch in _TERMINAL_CHARS)
             )
             lower = ch.lower()
             _fold[c] = ord("0") if ch.isdecimal() else (ord(lower) if len(lower) == 1 else c)
@@ -123,6 +125,7 @@ class Scan:
     title_words: np.ndarray  # of those, the ones starting with a capital
     starts_upper: np.ndarray
     last_char: np.ndarray  # code point of the last non-space character, 0 if none
+    ends_terminal: np.ndarray  # that character ends a sentence, quote or aside (. ! ? " ) …)
     sentence_breaks: np.ndarray  # ". " inside the paragraph
     emails: np.ndarray  # "@" between word characters
     handles: np.ndarray  # "@" or "#" after a space (or at the start) before a word character
@@ -252,6 +255,7 @@ def _scan_chunk(prefixes: list[str], prefix_chars: np.ndarray) -> dict[str, np.n
         title_words=title_words,
         starts_upper=starts_upper,
         last_char=last_char,
+        ends_terminal=(_flags[last_char] & TERMINAL).astype(bool),
         sentence_breaks=per_row((hit_cp == ord(".")) & (cp[hits + 1] == ord(" "))),
         emails=per_row(at & (before & WORD > 0) & (after & WORD > 0)),
         handles=per_row((at | (hit_cp == ord("#"))) & (before & SPACE > 0) & (after & WORD > 0)),
@@ -276,6 +280,7 @@ _EMPTY_FIELDS = {
         ("title_words", np.int64),
         ("starts_upper", bool),
         ("last_char", np.uint32),
+        ("ends_terminal", bool),
         ("sentence_breaks", np.int64),
         ("emails", np.int64),
         ("handles", np.int64),

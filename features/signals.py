@@ -32,7 +32,6 @@ LONG_PARAGRAPH_WORDS = 25
 #: Neighbours on each side whose shape is reported.
 WINDOW_DEFAULT = 2
 
-_TERMINAL = np.array([ord(c) for c in ".!?\"'”’)»…"], dtype=np.uint32)
 _URL_WORDS = frozenset({"http", "https", "www"})
 _DOMAIN_ENDINGS = frozenset({"com", "org", "net", "uk", "de"})  # after a dot: "example.com"
 _MONEY_WORDS = frozenset(
@@ -250,7 +249,7 @@ def shape_matrix(scan: Scan) -> np.ndarray:
         scan.digits / prefix_chars,
         scan.letters / prefix_chars,
         scan.starts_upper,
-        np.isin(scan.last_char, _TERMINAL),
+        scan.ends_terminal,
         scan.last_char == ord(":"),
         scan.count_tokens(url_words) > 0,
         scan.emails > 0,
