@@ -62,12 +62,12 @@ from newsclean.features.segment import split_paragraphs
 
 #: Distinct articles of a domain a paragraph must occur in to count as repeated. Chosen with
 #: :data:`FLOOR_DEFAULT` on the validation domains of the shared data (page and extracted views,
-#: model of commit f0f89a1): the highest mean boilerplate recall whose editorial recall is
-#: within 0.0005 of the model alone in both views (``benchmarks/results/repetition.md``).
+#: the shipped model): the highest mean boilerplate recall whose editorial recall is within
+#: 0.0005 of the model alone in both views (``benchmarks/results/repetition.md``).
 MIN_SUPPORT_DEFAULT = 6
 #: Boilerplate score below which a repeated paragraph is kept anyway (chosen with
 #: :data:`MIN_SUPPORT_DEFAULT`).
-FLOOR_DEFAULT = 0.3
+FLOOR_DEFAULT = 0.25
 FORMAT = "newsclean-publisher-memory"
 FORMAT_VERSION = 1
 FINGERPRINT_NAME = (

@@ -17,6 +17,8 @@ import pytest
 
 from newsclean import PublisherMemory, classify, clean, clean_frame, clean_texts
 from newsclean.memory import (
+    FLOOR_DEFAULT,
+    MIN_SUPPORT_DEFAULT,
     domain_from_url,
     fingerprint,
     load_memory,
@@ -394,7 +396,10 @@ def test_cli_domain_from_url_and_defaults(tmp_path, tiny_model_dir):
     assert run([*argv, "--url-field", "url", "--repetition"]) == 0
     memory = PublisherMemory.load(tmp_path / "out.jsonl.memory.json")
     assert memory.n_articles == {"courier.example": 5, "gazette.example": 2}
-    assert (memory.min_support, memory.floor) == (6, 0.3)  # the defaults, not the options
+    assert (memory.min_support, memory.floor) == (
+        MIN_SUPPORT_DEFAULT,
+        FLOOR_DEFAULT,
+    )  # not the options
     stats = json.loads((tmp_path / "out.jsonl.stats.json").read_text())
     assert stats["reconciled"] and stats["written"] == 7
 
