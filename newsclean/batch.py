@@ -378,6 +378,7 @@ def run_dask(
     (whose workers must see the input and output paths)."""
     if not todo:
         return []
+    import dask
     import dask.dataframe as dd
     import pandas as pd
     from distributed import Client, LocalCluster, as_completed
@@ -388,9 +389,14 @@ def run_dask(
     out = ddf.map_partitions(_dask_partition, len(sources), cfg, layout, meta=meta)
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-        )
+        # Dask's nannies set MALLOC_TRIM_THRESHOLD_=65536 in their workers, which turns glibc's
+        # adaptive mmap threshold off: every array above 128 KB is then mapped and unmapped
+        # anew, and cleaning ran at ~60 % speed (measured: 704 vs 1,133 articles/s in one
+        # process). None removes it from the workers' environment (dask's documented override).
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            )
     try:
         with Client(scheduler or cluster) as client:
             summaries = []
