@@ -5,8 +5,8 @@ digits and words it has, how it starts and ends, and which words it contains. Co
 paragraph at a time with regular expressions cost more than everything else in cleaning, so
 :func:`scan_table` does it once for a whole paragraph table:
 
-1. the paragraphs' prefixes (``max_chars`` each) are joined by ``"\\n"`` into one string and
-   viewed as an array of code points;
+1. the paragraphs' prefixes (``max_chars`` each) are joined by ``"\\n"`` into strings of about
+   :data:`CHUNK_CHARS` characters, each viewed as an array of code points;
 2. a lookup table gives each code point's class (space, letter, capital, digit, word character)
    and its folded form (lower case, digits as ``0``); the table is filled lazily, only for code
    points that actually occur, so it costs nothing for scripts never seen;
@@ -43,8 +43,8 @@ _table_lock = threading.Lock()
 
 _HASH_BASE = 0x100000001B3  # odd, so it has an inverse mod 2**64
 _HASH_BASE_INVERSE = pow(_HASH_BASE, -1, 2**64)
-_powers = np.ones(1, dtype=np.uint64)
-_inverse_powers = np.ones(1, dtype=np.uint64)
+# (B ** i, B ** -i) for i < len; replaced as one tuple so readers never see a mixed pair.
+_power_pair = (np.ones(1, dtype=np.uint64), np.ones(1, dtype=np.uint64))
 
 
 def _learn(codepoints: np.ndarray) -> None:
@@ -80,8 +80,8 @@ def _char_flags(codepoints: np.ndarray) -> np.ndarray:
 
 def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
     """``B ** i`` and ``B ** -i`` (mod 2**64) for ``i < n`` at least, grown on demand."""
-    global _powers, _inverse_powers
-    powers, inverse_powers = _powers, _inverse_powers
+    global _power_pair
+    powers, inverse_powers = _power_pair
     if len(powers) < n:
         size = max(n, 2 * len(powers))
         powers = np.full(size, _HASH_BASE, dtype=np.uint64)
@@ -89,8 +89,7 @@ def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
         powers[0] = inverse_powers[0] = 1
         powers = np.cumprod(powers, dtype=np.uint64)  # uint64 arithmetic wraps: mod 2**64
         inverse_powers = np.cumprod(inverse_powers, dtype=np.uint64)
-        with _table_lock:
-            _powers, _inverse_powers = powers, inverse_powers
+        _power_pair = (powers, inverse_powers)
     return powers, inverse_powers
 
 
@@ -255,7 +254,7 @@ def _scan_chunk(prefixes: list[str], prefix_chars: np.ndarray) -> dict[str, np.n
         title_words=title_words,
         starts_upper=starts_upper,
         last_char=last_char,
-        ends_terminal=(_flags[last_char] & TERMINAL).astype(bool),
+        ends_terminal=has_word & (_flags[last_char] & TERMINAL).astype(bool),
         sentence_breaks=per_row((hit_cp == ord(".")) & (cp[hits + 1] == ord(" "))),
         emails=per_row(at & (before & WORD > 0) & (after & WORD > 0)),
         handles=per_row((at | (hit_cp == ord("#"))) & (before & SPACE > 0) & (after & WORD > 0)),

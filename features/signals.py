@@ -23,7 +23,7 @@ from newsclean.features.scan import Scan, WordLists, mix64
 #: Characters of a paragraph that featurisers read; longer paragraphs are judged by this prefix
 #: (and their length), which bounds the cost of pathological input.
 MAX_CHARS_DEFAULT = 1000
-#: Hash space of the text features: 2**18 keeps the shipped model a few MB.
+#: Hash space of the hashed words: 2**18 columns keep the shipped model about 1 MB.
 N_FEATURES_DEFAULT = 2**18
 #: A line of at most this many words counts as "short" (menus, buttons, kickers).
 SHORT_LINE_WORDS = 6

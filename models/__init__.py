@@ -145,7 +145,14 @@ def load_artifact(directory: str | os.PathLike) -> tuple[Scorer, dict[str, Any]]
     if directory.is_file():  # accept the path of the artifact itself
         directory = directory.parent
     card = read_card(directory)
-    artifact = directory / card.get("artifact", ARTIFACT_NAME)
+    if card.get("format") != CARD_FORMAT:
+        raise ValueError(
+            f"{directory} is a newsclean model folder of format {card.get('format')}; this "
+            f"newsclean reads format {CARD_FORMAT}: retrain it with `newsclean train --export`"
+        )
+    if card.get("artifact", ARTIFACT_NAME) != ARTIFACT_NAME:  # never a path out of the folder
+        raise ValueError(f"{directory / CARD_NAME} must name {ARTIFACT_NAME} as its artifact")
+    artifact = directory / ARTIFACT_NAME
     if not artifact.is_file():
         raise FileNotFoundError(
             f"model card {directory / CARD_NAME} names {artifact}, which does not exist"
@@ -156,11 +163,6 @@ def load_artifact(directory: str | os.PathLike) -> tuple[Scorer, dict[str, Any]]
             f"refusing to load {artifact}: its SHA-256 is {actual}, but {CARD_NAME} records "
             f"{card.get('sha256')}. The file was changed or corrupted after export; re-export "
             "it with `newsclean train --export`, or reinstall newsclean for the shipped model."
-        )
-    if card.get("format") != CARD_FORMAT:
-        raise ValueError(
-            f"{directory} is a newsclean model folder of format {card.get('format')}; this "
-            f"newsclean reads format {CARD_FORMAT}: retrain it with `newsclean train --export`"
         )
     with np.load(artifact, allow_pickle=False) as arrays:
         return Scorer.from_arrays(arrays), card

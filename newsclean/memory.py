@@ -31,7 +31,7 @@ File format
 equal bytes)::
 
     {"format": "newsclean-publisher-memory", "version": 1,
-     "fingerprint": "blake2b-64 ...", "min_support": 6, "floor": 0.3, "n_duplicates": 0,
+     "fingerprint": "blake2b-64 ...", "min_support": 6, "floor": 0.25, "n_duplicates": 0,
      "domains": {"example.com": {"articles": ["<16 hex digits>", ...],
                                   "paragraphs": {"<16 hex digits>": 4, ...}}}}
 

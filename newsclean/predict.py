@@ -64,8 +64,9 @@ class Paragraph:
     support: int | None = None
 
     def annotation(self) -> dict[str, int | float | str]:
-        """Everything but the text: what ``clean_frame`` and the CLI's ``--annotate`` add."""
-        return {
+        """Everything but the text: what ``clean_frame`` and the CLI's ``--annotate`` add
+        (``support`` only when a publisher memory was used)."""
+        notes = {
             "index": self.index,
             "start": self.start,
             "end": self.end,
@@ -73,6 +74,9 @@ class Paragraph:
             "score_raw": self.score_raw,
             "label": self.label,
         }
+        if self.support is not None:
+            notes["support"] = self.support
+        return notes
 
 
 @dataclass

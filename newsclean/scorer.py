@@ -128,6 +128,11 @@ class Scorer:
         keeps the working arrays small (faster, and memory stays flat for any input size).
         """
         lengths = np.asarray(article_lengths, dtype=np.int64)
+        if (lengths < 0).any() or lengths.sum() != len(paragraphs):
+            raise ValueError(
+                f"article_lengths must be non-negative and sum to the {len(paragraphs)} "
+                f"paragraphs; they sum to {int(lengths.sum())}"
+            )
         ends = np.cumsum(lengths)
         # Cut after the article that crosses each multiple of GROUP_PARAGRAPHS.
         cuts = (

@@ -495,3 +495,18 @@ def test_support_array_dtype_and_unknown_domain():
     support = memory.support([APPEAL, "never seen"], "courier.example")
     assert support.dtype == np.int64 and support.tolist() == [1, 0]
     assert memory.support([APPEAL], "gazette.example").tolist() == [0]
+
+
+def test_annotations_carry_support_only_with_a_memory(tiny_model):
+    from newsclean import classify
+
+    text = "Give now\nThe council met on Monday to discuss the bridge."
+    plain = [p.annotation() for p in classify(text, model=tiny_model)]
+    assert all("support" not in a for a in plain)
+    memory = PublisherMemory()
+    memory.update([text] * 3, ["courier.example"] * 3)
+    noted = [
+        p.annotation()
+        for p in classify(text, model=tiny_model, memory=memory, domain="courier.example")
+    ]
+    assert [a["support"] for a in noted] == [1, 1]  # the same text thrice counts as one article

@@ -59,6 +59,16 @@ def test_models_of_other_signals_or_formats_are_refused(tiny_model_dir, tmp_path
         load_artifact(other_signals)
 
 
+def test_a_card_cannot_point_outside_its_folder(tiny_model_dir, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    card = json.loads((folder / "model_card.json").read_text())
+    card["artifact"] = "../elsewhere.npz"
+    (folder / "model_card.json").write_text(json.dumps(card))
+    with pytest.raises(ValueError, match=r"must name model\.npz"):
+        load_artifact(folder)
+
+
 def test_missing_card(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"model_card\.json"):
         load_artifact(tmp_path)

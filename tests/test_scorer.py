@@ -51,3 +51,15 @@ def test_arrays_round_trip(tiny_model):
 def test_no_paragraphs(tiny_model):
     raw, final = tiny_model.scorer_.score_paragraphs([], [0, 0])
     assert raw.shape == final.shape == (0,)
+
+
+@pytest.mark.parametrize("lengths", [[1], [2, 1], [-1, 3]])
+def test_lengths_must_cover_the_paragraphs(tiny_model, lengths):
+    with pytest.raises(ValueError, match="article_lengths"):
+        tiny_model.scorer_.score_paragraphs(["a", "b"], lengths)
+
+
+def test_feature_names_match_the_learned_weights(tiny_model):
+    scorer = tiny_model.scorer_
+    n_weights = len(scorer.word_coef) + len(scorer.dense_coef)
+    assert len(tiny_model.get_feature_names_out()) == n_weights
