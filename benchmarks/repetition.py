@@ -585,7 +585,44 @@ def run(args: argparse.Namespace) -> int:
     out.with_suffix(".md").write_text(markdown(report))
     print(markdown(report))
     print(f"machine: {report['machine']}", file=sys.stderr)
+    if args.mlflow:
+        log_mlflow(report, out)
     return 0
+
+
+def log_mlflow(report: dict, out: Path) -> None:
+    """One MLflow run with the before (model alone) / after (+ memory) numbers and the files."""
+    from newsclean.training import tracking
+
+    mlflow = tracking.configure_mlflow()
+    mlflow.set_experiment("newsclean-repetition")
+    chosen = report["choice"]["chosen"]
+    with mlflow.start_run(run_name="publisher-memory"):
+        mlflow.set_tag("change", "publisher memory (issue 5): repeated paragraphs per domain")
+        mlflow.log_params({"model": report["model"], "threshold": report["threshold"], **chosen})
+        metrics = {}
+        for split in ("validation", "test"):
+            for view in VIEWS:
+                for decision, m in report[split][view]["metrics"].items():
+                    if not isinstance(m, dict) or "editorial_recall" not in m:
+                        continue
+                    tag = "before" if decision == "model alone" else "after"
+                    if tag == "after" and not decision.startswith("+ memory, chosen"):
+                        continue
+                    for name in ("editorial_recall", "boilerplate_recall", "appeal_recall"):
+                        metrics[f"{split}_{view}_{tag}_{name}"] = float(m[name])
+        for evaluation, block in report["implanted"].items():
+            key = evaluation.split(" ")[0]  # "random" or "house"
+            for decision, m in block.items():
+                if decision.startswith("model alone") or decision.startswith("+ memory"):
+                    tag = "before" if decision.startswith("model alone") else "after"
+                    scope = "big" if "≥ 6" in decision else "all"
+                    metrics[f"implanted_{key}_{scope}_{tag}_appeal_recall"] = float(
+                        m["appeal_recall"]
+                    )
+        mlflow.log_metrics({k: v for k, v in metrics.items() if v == v})  # drop NaN
+        mlflow.log_artifact(str(out), "results")
+        mlflow.log_artifact(str(out.with_suffix(".md")), "results")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -601,6 +638,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--out", default=str(REPO / "benchmarks" / "results" / "repetition.json"), help="JSON out"
+    )
+    parser.add_argument(
+        "--mlflow", action="store_true", help="also log the before/after numbers to MLflow"
     )
     return parser.parse_args(argv)
 
