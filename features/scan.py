@@ -155,6 +155,24 @@ class Scan:
         return np.bincount(self.token_row[mask], minlength=self.n)
 
 
+def groups(sizes: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Consecutive index ranges ``[lo, hi)`` over items of ``sizes``, about ``limit`` each.
+
+    Items are kept whole: a range ends with the item whose running total reaches a multiple of
+    ``limit``. Empty ranges are left out, so no items give no ranges.
+
+    Examples
+    --------
+    >>> groups(np.array([3, 3, 3, 0, 3]), 5)
+    [(0, 2), (2, 5)]
+    """
+    ends = np.cumsum(sizes)
+    total = int(ends[-1]) if len(ends) else 0
+    cuts = np.searchsorted(ends, np.arange(limit, total, limit), side="left") + 1
+    bounds = np.unique(np.concatenate([[0], cuts, [len(ends)]]).astype(np.int64))
+    return [(int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds) if hi > lo]
+
+
 #: Characters scanned at once: bounds the memory of the per-character arrays (about 60 bytes a
 #: character) whatever the size of the table.
 CHUNK_CHARS = 1 << 16
@@ -170,18 +188,14 @@ def scan_texts(
     prefixes = [t[:max_chars] for t in texts]
     chars = np.fromiter(map(len, texts), dtype=np.int64, count=n)
     prefix_chars = np.fromiter(map(len, prefixes), dtype=np.int64, count=n)
-    # Cut the paragraphs into runs of about CHUNK_CHARS characters each.
-    cut = np.searchsorted(np.cumsum(prefix_chars + 1), np.arange(1, n + 1) * CHUNK_CHARS)
-    cut = np.unique(np.concatenate([[0], np.minimum(cut + 1, n), [n]]))
-    parts = [
-        _scan_chunk(prefixes[lo:hi], prefix_chars[lo:hi]) for lo, hi in itertools.pairwise(cut)
-    ]
+    ranges = groups(prefix_chars + 1, CHUNK_CHARS) or [(0, 0)]  # (0, 0): empty fields
+    parts = [_scan_chunk(prefixes[lo:hi], prefix_chars[lo:hi]) for lo, hi in ranges]
     fields = {}
-    for name in parts[0] if parts else _EMPTY_FIELDS:
+    for name in parts[0]:
         values = [p[name] for p in parts]
         if name == "token_row":
-            values = [rows + lo for rows, lo in zip(values, cut[:-1])]
-        fields[name] = np.concatenate(values) if values else _EMPTY_FIELDS[name]
+            values = [rows + lo for rows, (lo, _) in zip(values, ranges)]
+        fields[name] = np.concatenate(values)
     return Scan(
         max_chars=max_chars,
         article_starts=bounds[0],
@@ -269,32 +283,6 @@ def _scan_chunk(prefixes: list[str], prefix_chars: np.ndarray) -> dict[str, np.n
     )
 
 
-_EMPTY_FIELDS = {
-    name: np.zeros(0, dtype=dtype)
-    for name, dtype in [
-        ("letters", np.int64),
-        ("upper", np.int64),
-        ("digits", np.int64),
-        ("words", np.int64),
-        ("title_words", np.int64),
-        ("starts_upper", bool),
-        ("last_char", np.uint32),
-        ("ends_terminal", bool),
-        ("sentence_breaks", np.int64),
-        ("emails", np.int64),
-        ("handles", np.int64),
-        ("exclamations", np.int64),
-        ("questions", np.int64),
-        ("money_symbols", np.int64),
-        ("separators", np.int64),
-        ("token_hash", np.uint64),
-        ("token_row", np.int64),
-        ("token_len", np.int64),
-        ("token_after_dot", bool),
-    ]
-}
-
-
 def _hash_tokens(cp: np.ndarray, token_start: np.ndarray, token_end: np.ndarray) -> np.ndarray:
     """64-bit hash of each token's folded code points: ``mix64(sum(c_i * B**i))``.
 
@@ -374,4 +362,12 @@ class WordLists:
         return (self.classes(scan) & bit) > 0
 
 
-__all__ = ["Scan", "WordLists", "bounds_from_lengths", "mix64", "scan_texts", "word_hashes"]
+__all__ = [
+    "Scan",
+    "WordLists",
+    "bounds_from_lengths",
+    "groups",
+    "mix64",
+    "scan_texts",
+    "word_hashes",
+]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from newsclean.features.scan import Scan, bounds_from_lengths, scan_texts
+from newsclean.features.scan import Scan, bounds_from_lengths, groups, scan_texts
 from newsclean.features.signals import (
     place_signals,
     shape_signals,
@@ -134,29 +134,14 @@ class Scorer:
                 f"paragraphs; they sum to {int(lengths.sum())}"
             )
         ends = np.cumsum(lengths)
-        # Cut after the article that crosses each multiple of GROUP_PARAGRAPHS.
-        cuts = (
-            np.searchsorted(
-                ends,
-                np.arange(GROUP_PARAGRAPHS, ends[-1] if len(ends) else 0, GROUP_PARAGRAPHS),
-                side="left",
-            )
-            + 1
-        )
-        raws, finals = [], []
-        lo = 0
-        for hi in [*np.unique(cuts).tolist(), len(lengths)]:
-            if hi <= lo:
-                continue
+        raws, finals = [np.zeros(0)], [np.zeros(0)]
+        for lo, hi in groups(lengths, GROUP_PARAGRAPHS):
             first, last = (ends[lo - 1] if lo else 0), ends[hi - 1]
             group = lengths[lo:hi]
             scan = scan_texts(paragraphs[first:last], self.max_chars, bounds_from_lengths(group))
             raw, final = self.scores(scan)
             raws.append(raw)
             finals.append(final)
-            lo = hi
-        if not raws:
-            return np.zeros(0), np.zeros(0)
         return np.concatenate(raws), np.concatenate(finals)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
