@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsclean.features.segment import Span, join_kept, split_paragraphs
+from newsclean.memory import PublisherMemory
 from newsclean.models import DEFAULT_MODEL_DIR, load_artifact
 from newsclean.scorer import BOILERPLATE, EDITORIAL, Scorer
 
@@ -28,7 +29,6 @@ if TYPE_CHECKING:  # pandas and scikit-learn are imported only when they are use
     import pandas as pd
 
     from newsclean.classifier import ParagraphClassifier
-    from newsclean.memory import PublisherMemory
 
 #: Two or more of these tags mean the caller passed HTML, not extracted text.
 _HTML_TAG = re.compile(
@@ -289,8 +289,6 @@ def clean_texts(
 def _check_memory(
     memory: PublisherMemory, domains: Sequence[str | None] | None, n: int
 ) -> Sequence[str | None]:
-    from newsclean.memory import PublisherMemory
-
     if not isinstance(memory, PublisherMemory):
         raise TypeError(f"memory must be a PublisherMemory, got {type(memory).__name__}")
     if domains is None:
