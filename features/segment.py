@@ -1,9 +1,9 @@
 """Paragraph segmentation that keeps character offsets.
 
-A paragraph is a non-blank line of the article text. Lines end at ``\\n``; a ``\\r`` before it
-belongs to the separator, so ``\\r\\n`` text works too. Every paragraph carries its ``start`` and
-``end`` offsets into the original string, which is what lets the cleaner rebuild the article from
-the kept paragraphs without altering a byte of them.
+A paragraph is a non-blank line of the article text. Lines end at ``\\n``; ``\\r`` characters
+right before it belong to the separator, so ``\\r\\n`` text works too. Every paragraph carries
+its ``start`` and ``end`` offsets into the original string, which is what lets the cleaner
+rebuild the article from the kept paragraphs without altering a byte of them.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ def split_paragraphs(text: str) -> list[Span]:
     for line in text.split("\n"):
         end = start + len(line)
         if line.strip():
-            if line[-1] == "\r":  # "\r\n" line endings: the "\r" is part of the separator
-                spans.append(_new_span(Span, (start, end - 1, line[:-1])))
+            if line[-1] == "\r":  # "\r\n" line endings: the "\r"s belong to the separator
+                body = line.rstrip("\r")
+                spans.append(_new_span(Span, (start, start + len(body), body)))
             else:
                 spans.append(_new_span(Span, (start, end, line)))
         start = end + 1
