@@ -19,37 +19,49 @@ from pathlib import Path
 
 from newsclean.training.train import TrainConfig, run_training
 
-#: (name, what it changes, augmentation (rate, appeal lines per block) or None, model parameters);
-#: each row adds one change to the previous one.
+#: (name, what it changes, augmentation (rate, appeal lines per block) or None, training weight
+#: of implanted lines, model parameters); each row adds one change to the previous one.
 VARIANTS = [
     (
         "baseline",
         "no augmentation, first pass only, alpha 2e-5",
         None,
+        1.0,
         {"context": False, "alpha": 2e-5},
     ),
     (
         "+augment",
         "appeal blocks (1-3 appeal lines) in 40% of train/validation articles",
         (0.4, (1, 3)),
+        1.0,
         {"context": False, "alpha": 2e-5},
     ),
     (
         "+alpha",
         "stronger regularisation (alpha 3e-4): less saturated scores",
         (0.4, (1, 3)),
+        1.0,
         {"context": False, "alpha": 3e-4},
     ),
     (
         "+context",
-        "context pass over neighbours' first-pass scores",
+        "context pass (boosted trees over neighbours' first-pass scores and the voice signals)",
         (0.4, (1, 3)),
+        1.0,
         {"context": True, "alpha": 3e-4},
     ),
     (
         "+more implants",
-        "blocks of 2-4 appeal lines in 70% of articles (the shipped setting)",
+        "blocks of 2-4 appeal lines in 70% of articles",
         (0.7, (2, 4)),
+        1.0,
+        {"context": True, "alpha": 3e-4},
+    ),
+    (
+        "+implant weight",
+        "implanted lines weigh 3 in training (the shipped setting)",
+        (0.7, (2, 4)),
+        3.0,
         {"context": True, "alpha": 3e-4},
     ),
 ]
@@ -71,7 +83,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
     rows = []
-    for name, note, augment, params in VARIANTS:
+    for name, note, augment, implant_weight, params in VARIANTS:
         start = time.perf_counter()
         rate, lines = augment or (0.0, (1, 3))
         config = TrainConfig(
@@ -80,6 +92,7 @@ def main() -> None:
             augment=augment is not None,
             augment_rate=rate,
             augment_lines=lines,
+            implant_weight=implant_weight,
             model_params=params,
             note=f"{name}: {note}",
         )

@@ -6,10 +6,14 @@ the model. What it learns is two linear models over the signals of
 
 1. the **first pass**: a weight per hashed word column, a scaling and a weight per dense signal
    (shape, voice, place), an intercept; its probability is ``score_raw``;
-2. the **context pass**: weights over the first pass's logits of the paragraph, its neighbours
-   and the article before and after it; its probability is ``score``.
+2. the **context pass**: gradient-boosted decision trees over the first pass's logits of the
+   paragraph, its neighbours and the article before and after it, and the paragraph's publisher
+   voice (:func:`context_inputs`); its probability is ``score``. Trees, not a second linear
+   model, because a block is an interaction: "we" and "your support" mean an appeal between an
+   appeal title and "Give now", and nothing much in a story about a charity.
 
-:class:`Scorer` holds exactly those arrays and applies them. The estimator scores through it, and
+:class:`Scorer` holds exactly those arrays (the trees as :class:`BoostedTrees`) and applies
+them. The estimator scores through it, and
 the predict module uses it directly, so cleaning needs neither scikit-learn nor pandas (``import
 newsclean`` and the first ``clean`` stay fast), and a model is stored as plain arrays
 (:meth:`Scorer.to_arrays`) that load without unpickling anything.
@@ -24,6 +28,7 @@ import numpy as np
 
 from newsclean.features.scan import Scan, bounds_from_lengths, groups, scan_texts
 from newsclean.features.signals import (
+    VOICE_NAMES,
     place_signals,
     shape_signals,
     shift_within_articles,
@@ -37,7 +42,7 @@ LABELS = (BOILERPLATE, EDITORIAL)  # sorted, as scikit-learn orders classes_
 
 #: Version of the signals a stored model was trained on. Bump it whenever a change to
 #: :mod:`newsclean.features` changes any signal's value, so old models are refused, not misread.
-SIGNALS_VERSION = 2
+SIGNALS_VERSION = 3
 _LOGIT_CLIP = 1e-4
 #: Paragraphs scored at once by :meth:`Scorer.score_paragraphs` (whole articles per group).
 GROUP_PARAGRAPHS = 2048
@@ -48,9 +53,14 @@ def sigmoid(logit: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(logit, -500.0, 500.0)))
 
 
-def dense_signals(scan: Scan, window: int) -> np.ndarray:
-    """The dense first-pass inputs, in feature order: shape (with neighbours), voice, place."""
-    return np.hstack([shape_signals(scan, window), voice_signals(scan), place_signals(scan)])
+def dense_signals(scan: Scan, window: int, voice: np.ndarray | None = None) -> np.ndarray:
+    """The dense first-pass inputs, in feature order: shape (with neighbours), voice, place.
+
+    ``voice`` is :func:`~newsclean.features.signals.voice_signals` of ``scan`` when the caller
+    already has it.
+    """
+    voice = voice_signals(scan) if voice is None else voice
+    return np.hstack([shape_signals(scan, window), voice, place_signals(scan)])
 
 
 def context_matrix(raw: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], window: int):
@@ -71,6 +81,115 @@ def context_matrix(raw: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], windo
     return np.hstack([own, shift_within_articles(logit, bounds, window)])
 
 
+def context_inputs(
+    raw: np.ndarray, voice: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], window: int
+) -> np.ndarray:
+    """Context-pass inputs: :func:`context_matrix` and the paragraph's own voice signals."""
+    return np.hstack([context_matrix(raw, bounds, window), voice])
+
+
+@dataclass(frozen=True)
+class BoostedTrees:
+    """Fitted gradient-boosted trees of a binary classifier, as flat node arrays.
+
+    Every tree's nodes are stored one after another, the deepest trees first. A row at an inner
+    node goes to ``children[2 * node]`` when its value of ``feature`` is at most ``threshold``,
+    else to ``children[2 * node + 1]``. A leaf has threshold +inf and is its own child, so a row
+    that has reached its leaf stays there. Walking step ``k`` touches only the trees deeper than
+    ``k`` (a prefix, since the deepest come first). The decision function is ``baseline`` plus
+    the sum of the leaves' values (a logit).
+    """
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    children: np.ndarray
+    value: np.ndarray
+    roots: np.ndarray
+    tree_depth: np.ndarray
+    baseline: float
+
+    @classmethod
+    def from_histogram_boosting(cls, model) -> BoostedTrees:
+        """The trees of a fitted binary ``sklearn.ensemble.HistGradientBoostingClassifier``.
+
+        Reads its per-tree node records (scikit-learn keeps them in ``_predictors``); a test
+        checks that :meth:`decision_function` matches the estimator's own.
+        """
+        if len(model._predictors[0]) != 1:
+            raise ValueError("only binary classifiers are supported")
+        trees = [iteration[0].nodes for iteration in model._predictors]
+        if any(tree["is_categorical"].any() for tree in trees):
+            raise ValueError("categorical splits are not supported")
+        trees.sort(key=lambda tree: -int(tree["depth"].max()))
+        sizes = np.array([len(tree) for tree in trees], dtype=np.int64)
+        roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        nodes = np.concatenate(trees)
+        offset = np.repeat(roots, sizes)
+        own = np.arange(len(nodes), dtype=np.int64)
+        leaf = nodes["is_leaf"].astype(bool)
+        left = np.where(leaf, own, nodes["left"].astype(np.int64) + offset)
+        right = np.where(leaf, own, nodes["right"].astype(np.int64) + offset)
+        return cls(
+            feature=np.where(leaf, 0, nodes["feature_idx"]).astype(np.int64),
+            threshold=np.where(leaf, np.inf, nodes["num_threshold"]),
+            children=np.column_stack([left, right]).ravel(),
+            value=np.where(leaf, nodes["value"], 0.0),
+            roots=roots,
+            tree_depth=np.array([int(tree["depth"].max()) for tree in trees], dtype=np.int64),
+            baseline=float(np.ravel(model._baseline_prediction)[0]),
+        )
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        """The boosted logit of every row of ``X`` (finite values, shape (n, n_inputs))."""
+        X = np.ascontiguousarray(X, dtype=np.float64)
+        n, width = X.shape
+        flat = X.ravel()
+        row_start = (np.arange(n, dtype=np.int64) * width)[:, None]
+        node = np.repeat(self.roots[None, :], n, axis=0)
+        depth = int(self.tree_depth[0]) if len(self.tree_depth) else 0
+        for step in range(depth):
+            deeper = int(np.count_nonzero(self.tree_depth > step))
+            at = node[:, :deeper]
+            go_right = flat[row_start + self.feature[at]] > self.threshold[at]
+            node[:, :deeper] = self.children[2 * at + go_right]
+        return self.baseline + self.value[node].sum(axis=1)
+
+    def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """Plain arrays, each name starting with ``prefix``; :meth:`from_arrays` reads them."""
+        return {
+            f"{prefix}feature": self.feature,
+            f"{prefix}threshold": self.threshold,
+            f"{prefix}children": self.children,
+            f"{prefix}value": self.value,
+            f"{prefix}roots": self.roots,
+            f"{prefix}tree_depth": self.tree_depth,
+            f"{prefix}baseline": np.array(self.baseline),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays, prefix: str) -> BoostedTrees:
+        """Rebuild from :meth:`to_arrays`' output, checking that the arrays fit together."""
+        trees = cls(
+            feature=np.asarray(arrays[f"{prefix}feature"], dtype=np.int64),
+            threshold=np.asarray(arrays[f"{prefix}threshold"], dtype=np.float64),
+            children=np.asarray(arrays[f"{prefix}children"], dtype=np.int64),
+            value=np.asarray(arrays[f"{prefix}value"], dtype=np.float64),
+            roots=np.asarray(arrays[f"{prefix}roots"], dtype=np.int64),
+            tree_depth=np.asarray(arrays[f"{prefix}tree_depth"], dtype=np.int64),
+            baseline=float(arrays[f"{prefix}baseline"]),
+        )
+        n_nodes = len(trees.feature)
+        if not len(trees.threshold) == len(trees.value) == n_nodes == len(trees.children) // 2:
+            raise ValueError("tree arrays are corrupt: node arrays disagree in length")
+        if len(trees.roots) != len(trees.tree_depth) or (np.diff(trees.tree_depth) > 0).any():
+            raise ValueError("tree arrays are corrupt: tree depths are missing or unsorted")
+        for name in ("children", "roots"):
+            index = getattr(trees, name)
+            if len(index) and (index.min() < 0 or index.max() >= n_nodes):
+                raise ValueError(f"tree arrays are corrupt: {name} points outside the nodes")
+        return trees
+
+
 @dataclass(frozen=True)
 class Scorer:
     """The two passes of a fitted paragraph model (see the module docstring).
@@ -85,9 +204,8 @@ class Scorer:
         Standardisation and first-pass weights of :func:`dense_signals`.
     intercept : float
         First-pass intercept.
-    context_coef : ndarray or None
-        Context-pass weights over :func:`context_matrix`; None when there is no context pass.
-    context_intercept : float
+    context : BoostedTrees or None
+        The context pass over :func:`context_inputs`; None when there is no context pass.
     """
 
     n_features: int
@@ -98,8 +216,7 @@ class Scorer:
     dense_scale: np.ndarray
     dense_coef: np.ndarray
     intercept: float
-    context_coef: np.ndarray | None = None
-    context_intercept: float = 0.0
+    context: BoostedTrees | None = None
 
     def scores(self, scan: Scan) -> tuple[np.ndarray, np.ndarray]:
         """First-pass and final boilerplate probabilities of every paragraph of ``scan``."""
@@ -110,14 +227,15 @@ class Scorer:
         # The hashed-word part of the dot product, without building the sparse matrix.
         weights = data * self.word_coef[columns]
         logit = np.bincount(rows, weights=weights, minlength=scan.n).astype(np.float64)
-        scaled = (dense_signals(scan, self.window) - self.dense_mean) / self.dense_scale
+        voice = voice_signals(scan)
+        scaled = (dense_signals(scan, self.window, voice) - self.dense_mean) / self.dense_scale
         logit += scaled @ self.dense_coef + self.intercept
         raw = sigmoid(logit)
-        if self.context_coef is None:
+        if self.context is None:
             return raw, raw
         bounds = (scan.article_starts, scan.article_ends)
-        context = context_matrix(raw, bounds, self.window)
-        return raw, sigmoid(context @ self.context_coef + self.context_intercept)
+        inputs = context_inputs(raw, voice, bounds, self.window)
+        return raw, sigmoid(self.context.decision_function(inputs))
 
     def score_paragraphs(
         self, paragraphs: list[str], article_lengths: Sequence[int]
@@ -154,10 +272,9 @@ class Scorer:
             "dense_scale": self.dense_scale,
             "dense_coef": self.dense_coef,
             "intercept": np.array(self.intercept),
-            "context_intercept": np.array(self.context_intercept),
         }
-        if self.context_coef is not None:
-            arrays["context_coef"] = self.context_coef
+        if self.context is not None:
+            arrays |= self.context.to_arrays(_CONTEXT_PREFIX)
         return arrays
 
     @classmethod
@@ -167,7 +284,8 @@ class Scorer:
         Raises
         ------
         ValueError
-            If the arrays were written for other signals (another :data:`SIGNALS_VERSION`).
+            If the arrays were written for other signals (another :data:`SIGNALS_VERSION`) or
+            do not fit together.
         """
         version = int(arrays["signals_version"])
         if version != SIGNALS_VERSION:
@@ -177,19 +295,34 @@ class Scorer:
                 "the newsclean version it was trained with"
             )
         n_features, window, max_chars = (int(v) for v in arrays["shape"])
-        context = np.asarray(arrays["context_coef"]) if "context_coef" in arrays else None
+        context = None
+        if f"{_CONTEXT_PREFIX}roots" in arrays:
+            context = BoostedTrees.from_arrays(arrays, _CONTEXT_PREFIX)
+            width = context_width(window)
+            if len(context.feature) and context.feature.max() >= width:
+                raise ValueError(f"the context trees read inputs beyond the {width} there are")
+        word_coef = np.asarray(arrays["word_coef"])
+        if len(word_coef) != n_features:
+            raise ValueError(f"word_coef has {len(word_coef)} weights for {n_features} features")
         return cls(
             n_features=n_features,
             window=window,
             max_chars=max_chars,
-            word_coef=np.asarray(arrays["word_coef"]),
+            word_coef=word_coef,
             dense_mean=np.asarray(arrays["dense_mean"]),
             dense_scale=np.asarray(arrays["dense_scale"]),
             dense_coef=np.asarray(arrays["dense_coef"]),
             intercept=float(arrays["intercept"]),
-            context_coef=context,
-            context_intercept=float(arrays["context_intercept"]),
+            context=context,
         )
+
+
+_CONTEXT_PREFIX = "context_"
+
+
+def context_width(window: int) -> int:
+    """Number of :func:`context_inputs` columns for ``window`` neighbours on each side."""
+    return 4 + 2 * window * 2 + len(VOICE_NAMES)
 
 
 __all__ = [
@@ -197,8 +330,11 @@ __all__ = [
     "EDITORIAL",
     "LABELS",
     "SIGNALS_VERSION",
+    "BoostedTrees",
     "Scorer",
+    "context_inputs",
     "context_matrix",
+    "context_width",
     "dense_signals",
     "sigmoid",
 ]

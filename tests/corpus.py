@@ -62,10 +62,12 @@ def make_article(
         paragraphs.append(" ".join(rng.sample(STORY_SENTENCES, rng.randint(1, 3))))
         labels.append("editorial")
     if with_boilerplate:
-        head = rng.sample(BOILERPLATE_LINES, 1)
-        tail = rng.sample(BOILERPLATE_LINES, rng.randint(2, 4))
+        # Not every article has a header line or a footer block, so a model cannot learn that
+        # the first or last paragraph is always boilerplate.
+        head = rng.sample(BOILERPLATE_LINES, 1) if rng.random() < 0.6 else []
+        tail = rng.sample(BOILERPLATE_LINES, rng.randint(2, 4)) if rng.random() < 0.7 else []
         paragraphs = head + paragraphs + tail
-        labels = ["boilerplate"] + labels + ["boilerplate"] * len(tail)
+        labels = ["boilerplate"] * len(head) + labels + ["boilerplate"] * len(tail)
     return paragraphs, labels
 
 

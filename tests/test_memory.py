@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from newsclean.models import export_model
 
 from newsclean import PublisherMemory, classify, clean, clean_frame, clean_texts
+from newsclean.classifier import ParagraphClassifier
 from newsclean.memory import (
     FLOOR_DEFAULT,
     MIN_SUPPORT_DEFAULT,
@@ -26,6 +28,7 @@ from newsclean.memory import (
     normalise_domain,
     record_domain,
 )
+from tests.corpus import make_corpus
 from tests.test_batch import parse_clean, read_lines, run, tree_bytes, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,15 +44,33 @@ THINGS = [
     "market hall",
     "cycle path",
 ]
-APPEAL = (
-    "Our newsroom is funded by readers like you. If you value this reporting, please consider "
-    "a small gift today."
+# A publisher's house line, repeated under its stories: the model alone keeps it (it reads like
+# a sentence of the story), which is what the memory is for.
+HOUSE_NOTE = (
+    "This reporting is supported by the Harbour Foundation. Readers can write to the newsroom "
+    "with tips."
 )
 BACKGROUND = (
     "The river crossing was first proposed in a planning report that the council published "
     "after the floods."
 )
 QUOTE = '"We listened to every resident who wrote to us," the mayor said at the meeting.'
+
+
+@pytest.fixture(scope="module")
+def graded_model() -> ParagraphClassifier:
+    """First pass only, on the hand-written corpus: graded scores for the floor to sit between
+    (the context pass's trees give this tiny corpus near-constant scores)."""
+    corpus = make_corpus()
+    model = ParagraphClassifier(n_features=2**12, cv=2, context=False, random_state=0)
+    return model.fit(corpus[["article_id", "position", "text"]], corpus["label"])
+
+
+@pytest.fixture(scope="module")
+def graded_model_dir(graded_model, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("graded_model")
+    export_model(graded_model, out, data_fingerprint="tests.corpus", metrics={})
+    return out
 
 
 def story(i: int, extra: tuple[str, ...] = ()) -> list[str]:
@@ -120,17 +141,17 @@ def test_domains_from_fields_and_urls():
 
 def test_counts_distinct_articles_not_occurrences():
     memory = PublisherMemory(min_support=2)
-    repeated_inside = text([*story(0), APPEAL, APPEAL, "Give now", "give  NOW"])
+    repeated_inside = text([*story(0), HOUSE_NOTE, HOUSE_NOTE, "Give now", "give  NOW"])
     assert memory.add(repeated_inside, "courier.example")
-    assert memory.support([APPEAL, "Give now"], "courier.example").tolist() == [1, 1]
-    assert memory.add(text([*story(1), APPEAL]), "www.Courier.example")
-    assert memory.support([APPEAL, "GIVE NOW"], "courier.example").tolist() == [2, 1]
+    assert memory.support([HOUSE_NOTE, "Give now"], "courier.example").tolist() == [1, 1]
+    assert memory.add(text([*story(1), HOUSE_NOTE]), "www.Courier.example")
+    assert memory.support([HOUSE_NOTE, "GIVE NOW"], "courier.example").tolist() == [2, 1]
     assert memory.n_articles == {"courier.example": 2}
 
 
 def test_an_exact_duplicate_article_counts_once():
     memory = PublisherMemory()
-    article = text([*story(2), APPEAL])
+    article = text([*story(2), HOUSE_NOTE])
     assert memory.add(article, "courier.example")
     # Republished verbatim, or differing only in case, digits and spacing: the same article.
     assert not memory.add(article, "courier.example")
@@ -194,86 +215,88 @@ def _domain_a_and_b() -> tuple[list[str], list[str]]:
     two gazette.example stories with the same appeal."""
     texts, domains = [], []
     for i in range(5):
-        extra = (APPEAL, QUOTE) if i < 2 else (APPEAL,)
+        extra = (HOUSE_NOTE, QUOTE) if i < 2 else (HOUSE_NOTE,)
         texts.append(text(story(i, extra)))
         domains.append("courier.example")
     for i in (5, 6):
-        texts.append(text(story(i, (APPEAL,))))
+        texts.append(text(story(i, (HOUSE_NOTE,))))
         domains.append("gazette.example")
     return texts, domains
 
 
-def test_clean_texts_removes_an_appeal_repeated_across_a_domain_only(tiny_model):
+def test_clean_texts_removes_a_line_repeated_across_a_domain_only(graded_model):
     texts, domains = _domain_a_and_b()
     memory = PublisherMemory(min_support=3, floor=0.0)
     memory.update(texts, domains)
-    plain = clean_texts(texts, model=tiny_model)
-    assert all(APPEAL in r.text for r in plain)  # the model alone keeps it (mid-story)
-    results = clean_texts(texts, model=tiny_model, memory=memory, domains=domains)
+    plain = clean_texts(texts, model=graded_model)
+    assert all(HOUSE_NOTE in r.text for r in plain)  # the model alone keeps it (mid-story)
+    results = clean_texts(texts, model=graded_model, memory=memory, domains=domains)
     for r, p, d in zip(results, plain, domains):
         if d == "courier.example":  # 5 articles >= min_support 3
-            assert APPEAL not in r.text
+            assert HOUSE_NOTE not in r.text
             # Nothing else changes: byte-identical and in order, the quote (2 articles) kept.
-            assert r.text == p.text.replace(APPEAL + "\n", "")
+            assert r.text == p.text.replace(HOUSE_NOTE + "\n", "")
             assert r.n_removed == p.n_removed + 1
         else:  # gazette.example: 2 articles < 3
             assert r.text == p.text and r.n_removed == p.n_removed
     assert QUOTE in results[0].text and QUOTE in results[1].text
     # No domain: no repetition evidence.
-    unknown = clean_texts(texts[:1], model=tiny_model, memory=memory, domains=[None])
+    unknown = clean_texts(texts[:1], model=graded_model, memory=memory, domains=[None])
     assert unknown[0].text == plain[0].text
 
 
-def test_floor_keeps_a_repeated_paragraph_the_model_trusts(tiny_model):
-    texts = [text(story(i, (BACKGROUND, APPEAL))) for i in range(5)]
+def test_floor_keeps_a_repeated_paragraph_the_model_trusts(graded_model):
+    texts = [text(story(i, (BACKGROUND, HOUSE_NOTE))) for i in range(5)]
     domains = ["courier.example"] * 5
-    paragraphs = classify(texts[0], model=tiny_model)
+    paragraphs = classify(texts[0], model=graded_model)
     score = {p.text: p.score for p in paragraphs}
-    assert score[BACKGROUND] < score[APPEAL] < tiny_model.threshold, score
-    between = (score[BACKGROUND] + score[APPEAL]) / 2
+    assert score[BACKGROUND] < score[HOUSE_NOTE] < graded_model.threshold, score
+    between = (score[BACKGROUND] + score[HOUSE_NOTE]) / 2
     memory = PublisherMemory(min_support=3, floor=between)
     memory.update(texts, domains)
-    cleaned = clean_texts(texts, model=tiny_model, memory=memory, domains=domains)
-    assert all(BACKGROUND in r.text and APPEAL not in r.text for r in cleaned)
+    cleaned = clean_texts(texts, model=graded_model, memory=memory, domains=domains)
+    assert all(BACKGROUND in r.text and HOUSE_NOTE not in r.text for r in cleaned)
     # Without the floor, the running story's background paragraph would go too.
     no_floor = memory.with_params(floor=0.0)
-    cleaned = clean_texts(texts, model=tiny_model, memory=no_floor, domains=domains)
-    assert all(BACKGROUND not in r.text and APPEAL not in r.text for r in cleaned)
+    cleaned = clean_texts(texts, model=graded_model, memory=no_floor, domains=domains)
+    assert all(BACKGROUND not in r.text and HOUSE_NOTE not in r.text for r in cleaned)
     assert memory.floor == between  # with_params did not change the original
 
 
-def test_single_article_calls_and_frames_take_a_memory(tiny_model):
+def test_single_article_calls_and_frames_take_a_memory(graded_model):
     texts, domains = _domain_a_and_b()
     memory = PublisherMemory(min_support=3, floor=0.0)
     memory.update(texts, domains)
-    assert APPEAL not in clean(texts[0], model=tiny_model, memory=memory, domain="courier.example")
-    assert APPEAL in clean(texts[0], model=tiny_model)
+    assert HOUSE_NOTE not in clean(
+        texts[0], model=graded_model, memory=memory, domain="courier.example"
+    )
+    assert HOUSE_NOTE in clean(texts[0], model=graded_model)
     labels = {
         p.text: (p.label, p.support)
-        for p in classify(texts[0], model=tiny_model, memory=memory, domain="courier.example")
+        for p in classify(texts[0], model=graded_model, memory=memory, domain="courier.example")
     }
-    assert labels[APPEAL] == ("boilerplate", 5) and labels[QUOTE] == ("editorial", 2)
+    assert labels[HOUSE_NOTE] == ("boilerplate", 5) and labels[QUOTE] == ("editorial", 2)
     # Everything but label and support is what classify gives without a memory.
-    with_memory = classify(texts[0], model=tiny_model, memory=memory, domain="courier.example")
-    without = classify(texts[0], model=tiny_model)
+    with_memory = classify(texts[0], model=graded_model, memory=memory, domain="courier.example")
+    without = classify(texts[0], model=graded_model)
     assert [p.index for p in with_memory] == list(range(len(without)))
     assert [(p.index, p.start, p.end, p.score) for p in with_memory] == [
         (p.index, p.start, p.end, p.score) for p in without
     ]
-    assert all(p.support is None for p in classify(texts[0], model=tiny_model))
+    assert all(p.support is None for p in classify(texts[0], model=graded_model))
     with pytest.raises(ValueError, match="domain"):
-        clean(texts[0], model=tiny_model, memory=memory)
+        clean(texts[0], model=graded_model, memory=memory)
     with pytest.raises(ValueError, match="domains"):
-        clean_texts(texts, model=tiny_model, memory=memory)
+        clean_texts(texts, model=graded_model, memory=memory)
     with pytest.raises(TypeError):
-        clean_texts(texts, model=tiny_model, memory={"not": "a memory"}, domains=domains)
+        clean_texts(texts, model=graded_model, memory={"not": "a memory"}, domains=domains)
 
     frame = pd.DataFrame({"text": texts, "site": [*domains[:-1], None]})
-    out = clean_frame(frame, "text", model=tiny_model, memory=memory, domain_column="site")
-    assert [APPEAL in t for t in out["text"]] == [False] * 5 + [True] * 2
+    out = clean_frame(frame, "text", model=graded_model, memory=memory, domain_column="site")
+    assert [HOUSE_NOTE in t for t in out["text"]] == [False] * 5 + [True] * 2
     with pytest.raises(ValueError, match="domain_column"):
-        clean_frame(frame, "text", model=tiny_model, memory=memory)
-    assert all(APPEAL in t for t in clean_frame(frame, "text", model=tiny_model)["text"])
+        clean_frame(frame, "text", model=graded_model, memory=memory)
+    assert all(HOUSE_NOTE in t for t in clean_frame(frame, "text", model=graded_model)["text"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,7 +316,7 @@ def test_save_load_round_trip_is_atomic_and_deterministic(tmp_path):
     loaded = PublisherMemory.load(path)
     assert loaded.to_dict() == memory.to_dict()
     assert (loaded.min_support, loaded.floor, loaded.n_duplicates) == (4, 0.2, 1)
-    assert loaded.support([APPEAL, QUOTE], "courier.example").tolist() == [5, 2]
+    assert loaded.support([HOUSE_NOTE, QUOTE], "courier.example").tolist() == [5, 2]
     assert PublisherMemory.load(path, min_support=2).min_support == 2
     # Same counts added in another order: the same bytes.
     other = PublisherMemory(min_support=4, floor=0.2)
@@ -326,7 +349,7 @@ def test_merging_shard_memories_equals_one_memory():
     merged = first.merge(second)
     assert merged is first
     assert merged.to_dict() == whole.to_dict()
-    assert merged.support([APPEAL], "courier.example").tolist() == [5]
+    assert merged.support([HOUSE_NOTE], "courier.example").tolist() == [5]
     with pytest.raises(TypeError):
         merged.merge({"courier.example": {}})
 
@@ -340,21 +363,21 @@ def _records() -> list[dict]:
     records = [
         {"id": f"r{i}", "site": d, "text": t} for i, (t, d) in enumerate(zip(texts, domains))
     ]
-    records.append({"id": "nodomain", "text": text(story(7, (APPEAL,)))})
+    records.append({"id": "nodomain", "text": text(story(7, (HOUSE_NOTE,)))})
     records.append({"id": "broken", "site": "courier.example"})  # missing text: rejected
     return records
 
 
-def test_cli_repetition_removes_repeats_and_counts_reconcile(tmp_path, tiny_model_dir, capsys):
+def test_cli_repetition_removes_repeats_and_counts_reconcile(tmp_path, graded_model_dir, capsys):
     src = write_jsonl(tmp_path / "dump.jsonl", _records())
     out = tmp_path / "out"
-    opts = ["--model", str(tiny_model_dir), "-q", "--domain-field", "site", "--batch-size", "3"]
+    opts = ["--model", str(graded_model_dir), "-q", "--domain-field", "site", "--batch-size", "3"]
     tuning = ["--min-support", "3", "--repetition-floor", "0"]
     assert run([str(src), "-o", str(out), *opts, *tuning, "--repetition"]) == 0
     stats = json.loads((out / "stats.json").read_text())
     assert (stats["read"], stats["written"], stats["rejected"]) == (9, 8, 1)
     base = tmp_path / "base"
-    assert run([str(src), "-o", str(base), "--model", str(tiny_model_dir), "-q"]) == 0
+    assert run([str(src), "-o", str(base), "--model", str(graded_model_dir), "-q"]) == 0
     base_stats = json.loads((base / "stats.json").read_text())
     # The 5 appeals of courier.example, on top of what the model removes alone.
     assert stats["reconciled"]
@@ -363,8 +386,8 @@ def test_cli_repetition_removes_repeats_and_counts_reconcile(tmp_path, tiny_mode
     memory = PublisherMemory.load(out / "memory.json")
     assert memory.n_articles == {"courier.example": 5, "gazette.example": 2}
     by_id = {r["id"]: r for r in read_lines(out / "part-00000.jsonl")}
-    assert [APPEAL in by_id[f"r{i}"]["text"] for i in range(7)] == [False] * 5 + [True] * 2
-    assert APPEAL in by_id["nodomain"]["text"]
+    assert [HOUSE_NOTE in by_id[f"r{i}"]["text"] for i in range(7)] == [False] * 5 + [True] * 2
+    assert HOUSE_NOTE in by_id["nodomain"]["text"]
     err = capsys.readouterr().err
     assert "repetition: memory of 7 articles on 2 domains" in err
     assert "counts reconcile: read 9 = written 8 + rejected 1" in err
@@ -384,7 +407,7 @@ def test_cli_repetition_removes_repeats_and_counts_reconcile(tmp_path, tiny_mode
     assert (extended / "part-00000.jsonl").read_bytes() == (out / "part-00000.jsonl").read_bytes()
 
 
-def test_cli_domain_from_url_and_defaults(tmp_path, tiny_model_dir):
+def test_cli_domain_from_url_and_defaults(tmp_path, graded_model_dir):
     records = [
         {"id": r["id"], "url": f"https://www.{r['site']}/story/{r['id']}", "text": r["text"]}
         for r in _records()
@@ -392,7 +415,7 @@ def test_cli_domain_from_url_and_defaults(tmp_path, tiny_model_dir):
     ]
     src = write_jsonl(tmp_path / "dump.jsonl", records)
     out = tmp_path / "out.jsonl"
-    argv = [str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]
+    argv = [str(src), "-o", str(out), "--model", str(graded_model_dir), "-q"]
     assert run([*argv, "--url-field", "url", "--repetition"]) == 0
     memory = PublisherMemory.load(tmp_path / "out.jsonl.memory.json")
     assert memory.n_articles == {"courier.example": 5, "gazette.example": 2}
@@ -404,24 +427,24 @@ def test_cli_domain_from_url_and_defaults(tmp_path, tiny_model_dir):
     assert stats["reconciled"] and stats["written"] == 7
 
 
-def test_cli_without_memory_options_keeps_its_run_fingerprint(tmp_path, tiny_model_dir):
+def test_cli_without_memory_options_keeps_its_run_fingerprint(tmp_path, graded_model_dir):
     src = write_jsonl(tmp_path / "dump.jsonl", _records()[:2])
     out = tmp_path / "out"
-    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+    assert run([str(src), "-o", str(out), "--model", str(graded_model_dir), "-q"]) == 0
     config = json.loads((out / "_run.json").read_text())["config"]
     assert not {"domain_field", "url_field", "memory", "min_support", "floor"} & set(config)
     assert "repetition" not in json.loads((out / "_run.json").read_text())
     assert not (out / "memory.json").exists()
 
 
-def test_cli_resume_with_repetition_is_byte_identical(tmp_path, tiny_model_dir):
+def test_cli_resume_with_repetition_is_byte_identical(tmp_path, graded_model_dir):
     records = _records()
     src = tmp_path / "in"
     src.mkdir()
     write_jsonl(src / "s0.jsonl", records[:3])
     write_jsonl(src / "s1.jsonl", records[3:6])
     write_jsonl(src / "s2.jsonl", records[6:])
-    opts = ["--model", str(tiny_model_dir), "-q", "--domain-field", "site", "--repetition"]
+    opts = ["--model", str(graded_model_dir), "-q", "--domain-field", "site", "--repetition"]
     opts += ["--min-support", "3", "--repetition-floor", "0"]
     first, resumed = tmp_path / "first", tmp_path / "resumed"
     assert run([str(src), "-o", str(first), *opts]) == 0
@@ -447,7 +470,7 @@ def test_cli_resume_with_repetition_is_byte_identical(tmp_path, tiny_model_dir):
         ["--memory", "OUT/memory.json", "--domain-field", "site", "--repetition"],
     ],
 )
-def test_bad_memory_options_exit_2(extra, tmp_path, tiny_model_dir):
+def test_bad_memory_options_exit_2(extra, tmp_path, graded_model_dir):
     src = write_jsonl(tmp_path / "dump.jsonl", _records()[:2])
     out = tmp_path / "out"
     out.mkdir()
@@ -455,20 +478,22 @@ def test_bad_memory_options_exit_2(extra, tmp_path, tiny_model_dir):
     extra = [e.replace("OUT", str(out)) for e in extra]
     with pytest.raises(SystemExit) as exc:
         parse_clean(
-            [str(src), "-o", str(out), "--model", str(tiny_model_dir), "--overwrite", *extra]
+            [str(src), "-o", str(out), "--model", str(graded_model_dir), "--overwrite", *extra]
         )
     assert exc.value.code == 2
 
 
-def test_stdin_cannot_repeat_but_can_use_a_saved_memory(tmp_path, tiny_model_dir):
+def test_stdin_cannot_repeat_but_can_use_a_saved_memory(tmp_path, graded_model_dir):
     with pytest.raises(SystemExit):
-        parse_clean(["-", "--model", str(tiny_model_dir), "--domain-field", "site", "--repetition"])
+        parse_clean(
+            ["-", "--model", str(graded_model_dir), "--domain-field", "site", "--repetition"]
+        )
     saved = PublisherMemory(min_support=3, floor=0.0)
     records = _records()[:-1]
     saved.update([r["text"] for r in records], [r.get("site") for r in records])
     saved.save(tmp_path / "m.json")
     stdin = "".join(json.dumps(r) + "\n" for r in records)
-    argv = ["clean", "-", "--model", str(tiny_model_dir), "-q", "--domain-field", "site"]
+    argv = ["clean", "-", "--model", str(graded_model_dir), "-q", "--domain-field", "site"]
     proc = subprocess.run(
         [sys.executable, "-m", "newsclean.cli", *argv, "--memory", str(tmp_path / "m.json")],
         input=stdin.encode(),
@@ -477,7 +502,7 @@ def test_stdin_cannot_repeat_but_can_use_a_saved_memory(tmp_path, tiny_model_dir
         check=True,
     )
     cleaned = [json.loads(line)["text"] for line in proc.stdout.splitlines()]
-    assert [APPEAL in t for t in cleaned] == [False] * 5 + [True] * 3
+    assert [HOUSE_NOTE in t for t in cleaned] == [False] * 5 + [True] * 3
 
 
 def test_memory_is_exported_without_heavy_imports():
@@ -491,22 +516,22 @@ def test_memory_is_exported_without_heavy_imports():
 
 def test_support_array_dtype_and_unknown_domain():
     memory = PublisherMemory()
-    memory.update([text(story(0, (APPEAL,)))], ["courier.example"])
-    support = memory.support([APPEAL, "never seen"], "courier.example")
+    memory.update([text(story(0, (HOUSE_NOTE,)))], ["courier.example"])
+    support = memory.support([HOUSE_NOTE, "never seen"], "courier.example")
     assert support.dtype == np.int64 and support.tolist() == [1, 0]
-    assert memory.support([APPEAL], "gazette.example").tolist() == [0]
+    assert memory.support([HOUSE_NOTE], "gazette.example").tolist() == [0]
 
 
-def test_annotations_carry_support_only_with_a_memory(tiny_model):
+def test_annotations_carry_support_only_with_a_memory(graded_model):
     from newsclean import classify
 
     text = "Give now\nThe council met on Monday to discuss the bridge."
-    plain = [p.annotation() for p in classify(text, model=tiny_model)]
+    plain = [p.annotation() for p in classify(text, model=graded_model)]
     assert all("support" not in a for a in plain)
     memory = PublisherMemory()
     memory.update([text] * 3, ["courier.example"] * 3)
     noted = [
         p.annotation()
-        for p in classify(text, model=tiny_model, memory=memory, domain="courier.example")
+        for p in classify(text, model=graded_model, memory=memory, domain="courier.example")
     ]
     assert [a["support"] for a in noted] == [1, 1]  # the same text thrice counts as one article

@@ -197,31 +197,19 @@ def test_property_clean_is_a_subsequence_and_classify_covers_all(tiny_model, par
 
 
 # -- behaviour with the shipped model ---------------------------------------------------------
-APPEAL_TARGET_NOT_MET = pytest.mark.xfail(
-    strict=True,
-    reason="issue 5 is open: the shipped model keeps the appeal's title and prose lines and "
-    "the newsletter box (it removes the button lines); strict, so a model that passes fails "
-    "this mark and gets it removed",
-)
-
-
-@APPEAL_TARGET_NOT_MET
 def test_appeal_block_goes_whole_and_story_survives():
     text = article(STORY, NEWSLETTER_BOX, DONATION_APPEAL)
     assert kept(text, clean(text)) == STORY
 
 
-@APPEAL_TARGET_NOT_MET
 def test_newsletter_box_in_the_middle_goes():
     text = article(STORY[:3], NEWSLETTER_BOX, STORY[3:])
     assert kept(text, clean(text)) == STORY
 
 
-def test_the_appeal_buttons_go_and_the_story_stays():
+def test_donation_appeal_after_the_story_goes_whole():
     text = article(STORY, DONATION_APPEAL)
-    cleaned = kept(text, clean(text))
-    assert cleaned[: len(STORY)] == STORY
-    assert not {"One-time", "Monthly", "Yearly", "Give now"} & set(cleaned)
+    assert kept(text, clean(text)) == STORY
 
 
 def test_article_about_a_donation_drive_keeps_every_paragraph():

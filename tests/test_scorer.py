@@ -5,7 +5,7 @@ import pytest
 from newsclean.features import paragraph_table, scan_table
 
 import newsclean.scorer as scorer_module
-from newsclean.scorer import Scorer
+from newsclean.scorer import BoostedTrees, Scorer
 
 ARTICLES = [
     "Council approves the budget\nThe council voted on Tuesday to approve the budget.\nSign up",
@@ -63,3 +63,32 @@ def test_feature_names_match_the_learned_weights(tiny_model):
     scorer = tiny_model.scorer_
     n_weights = len(scorer.word_coef) + len(scorer.dense_coef)
     assert len(tiny_model.get_feature_names_out()) == n_weights
+
+
+@pytest.mark.parametrize("n_rows", [1, 57])
+def test_boosted_trees_match_scikit_learn(n_rows):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 5))
+    X[:, 3] = rng.integers(0, 3, 600)  # ties at split thresholds: "at most" must go left
+    y = (X[:, 0] * X[:, 1] + X[:, 3] > 0.5).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(X, y)
+    trees = BoostedTrees.from_histogram_boosting(model)
+    assert trees.tree_depth.max() > trees.tree_depth.min() > 0  # uneven depths: the prefix walk
+    assert len(trees.roots) == model.n_iter_
+    rows = np.vstack([X[:n_rows], rng.normal(size=(n_rows, 5))])
+    assert np.allclose(trees.decision_function(rows), model.decision_function(rows))
+    assert trees.decision_function(np.zeros((0, 5))).shape == (0,)
+
+
+def test_boosted_trees_refuse_corrupt_arrays(tiny_model):
+    arrays = tiny_model.scorer_.to_arrays()
+    arrays["context_children"] = arrays["context_children"].copy()
+    arrays["context_children"][0] = len(arrays["context_children"]) + 5
+    with pytest.raises(ValueError, match="points outside"):
+        Scorer.from_arrays(arrays)
+    arrays = tiny_model.scorer_.to_arrays()
+    arrays["context_feature"] = arrays["context_feature"] + 1000
+    with pytest.raises(ValueError, match="inputs beyond"):
+        Scorer.from_arrays(arrays)

@@ -36,6 +36,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_false",
         help="do not implant appeal blocks into training articles",
     )
+    data.add_argument(
+        "--implant-weight",
+        type=float,
+        default=None,
+        metavar="W",
+        help="training weight of each implanted appeal line "
+        "(default: newsclean.training.augment.IMPLANT_WEIGHT, 3)",
+    )
     model = parser.add_argument_group("Model")
     model.add_argument(
         "--param",
@@ -119,6 +127,7 @@ def run_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         export=args.export,
         augment=args.augment,
+        **({} if args.implant_weight is None else {"implant_weight": args.implant_weight}),
         model_params=args.model_params,
         note=args.note,
     )

@@ -17,6 +17,8 @@ import pandas as pd
 from newsclean.features.table import TABLE_COLUMNS
 from newsclean.training.augment import (
     AUGMENT_RATE,
+    IMPLANT,
+    IMPLANT_WEIGHT,
     TRAIN_APPEAL_LINES,
     appeal_test_table,
     augment_with_appeals,
@@ -54,6 +56,7 @@ class TrainConfig:
     augment: bool = True
     augment_rate: float = AUGMENT_RATE
     augment_lines: tuple[int, int] = TRAIN_APPEAL_LINES
+    implant_weight: float = IMPLANT_WEIGHT
     note: str | None = None
     model_params: dict[str, Any] = field(default_factory=dict)
 
@@ -100,9 +103,12 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
     return table, appeal_table, fingerprint
 
 
-def _xy(part: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+def _xy(
+    part: pd.DataFrame, implant_weight: float = 1.0
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     y = np.where(part["label"] == BOILERPLATE, "boilerplate", "editorial")
     weight = (part["label"] != EITHER).to_numpy(dtype=np.float64)
+    weight[(part["dataset"] == IMPLANT).to_numpy()] *= implant_weight
     return part[list(TABLE_COLUMNS)], y, weight
 
 
@@ -129,7 +135,7 @@ def fit_and_evaluate(
     steps = tqdm(total=4, desc="training", unit="step", leave=False)
 
     start = time.perf_counter()
-    X, y, weight = _xy(parts["train"])
+    X, y, weight = _xy(parts["train"], config.implant_weight)
     model = ParagraphClassifier(random_state=config.seed, **config.model_params)
     model.fit(X, y, sample_weight=weight, groups=parts["train"]["domain"].to_numpy())
     seconds["fit"] = time.perf_counter() - start
@@ -191,6 +197,7 @@ def run_training(config: TrainConfig) -> TrainResult:
             {
                 "augment_rate": config.augment_rate,
                 "augment_lines": str(config.augment_lines),
+                "implant_weight": config.implant_weight,
                 "data": str(config.data),
                 "sample": config.sample,
                 "seed": config.seed,
