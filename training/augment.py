@@ -35,9 +35,9 @@ AUGMENT_RATE = 0.7
 TRAIN_APPEAL_LINES = (2, 4)
 EVAL_APPEAL_LINES = (1, 3)
 #: Training weight of an implanted line (others weigh 1). Implants are the only appeals most
-#: publishers contribute, and at weight 1 the model learned them too timidly: chosen among
-#: 1, 3, 5 and 10 on validation publishers under three domain splits (appeal recall up, story
-#: recall and navigation recall unchanged at 3; 5 and 10 started to cost navigation recall).
+#: publishers contribute, and at weight 1 the model learned them too timidly. Chosen with
+#: ``benchmarks/context_choice.py`` under three domain splits: 3 removes far more appeal lines
+#: than 1 at the same editorial recall; 5 removes a few more but less of the other boilerplate.
 IMPLANT_WEIGHT = 3.0
 #: Articles need this many editorial paragraphs to receive a block.
 MIN_EDITORIAL_PARAGRAPHS = 3
