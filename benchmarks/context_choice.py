@@ -32,11 +32,10 @@ from pathlib import Path
 import numpy as np
 from newsclean.features.signals import (
     N_FEATURES_DEFAULT,
-    PLACE_NAMES,
     VOICE_NAMES,
     WINDOW_DEFAULT,
+    place_signals,
     voice_signals,
-    word_columns,
 )
 from newsclean.features.table import scan_table
 from newsclean.training.augment import IMPLANT
@@ -45,11 +44,14 @@ from newsclean.training.train import TrainConfig, _xy, prepare_table
 from scipy import sparse
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 from tqdm.auto import tqdm
 
-from newsclean.classifier import ALPHA_DEFAULT, CONTEXT_MAX_DEPTH_DEFAULT, ParagraphClassifier
-from newsclean.scorer import context_matrix, dense_signals
+from newsclean.classifier import (
+    CONTEXT_MAX_DEPTH_DEFAULT,
+    ParagraphClassifier,
+    first_pass_features,
+)
+from newsclean.scorer import context_matrix
 
 #: (name, implant weight, context model, extra inputs of the context pass)
 VARIANTS = [
@@ -76,51 +78,35 @@ class Part:
     domain: np.ndarray
 
 
-def featurise(table, scale=None) -> tuple[Part, tuple[np.ndarray, np.ndarray]]:
+def featurise(table, scaling=None) -> tuple[Part, tuple[np.ndarray, np.ndarray]]:
     X, y, weight = _xy(table)
     scan = scan_table(X, ParagraphClassifier().max_chars)
     voice = voice_signals(scan)
-    dense = dense_signals(scan, WINDOW_DEFAULT, voice)
-    if scale is None:
-        std = dense.std(axis=0)
-        scale = (dense.mean(axis=0), np.where(std > 0, std, 1.0))
-    words = sparse.csr_matrix(
-        word_columns(scan, N_FEATURES_DEFAULT), shape=(scan.n, N_FEATURES_DEFAULT)
+    features, scaling = first_pass_features(
+        scan, voice, WINDOW_DEFAULT, N_FEATURES_DEFAULT, scaling
     )
-    features = sparse.hstack([words, sparse.csr_matrix((dense - scale[0]) / scale[1])], "csr")
-    place = dense[:, -len(PLACE_NAMES) :]
     part = Part(
         features=features,
         voice=voice,
-        place=place,
+        place=place_signals(scan),
         bounds=(scan.article_starts, scan.article_ends),
         target=(y == "boilerplate").astype(np.int8),
         weight_base=weight,
         implant=(table["dataset"] == IMPLANT).to_numpy(),
         domain=table["domain"].to_numpy(),
     )
-    return part, scale
+    return part, scaling
 
 
 def first_pass(train: Part, implant_weight: float, seed: int):
-    """Out-of-fold first-pass scores on train, and the first pass fitted on all of train."""
-    from sklearn.linear_model import SGDClassifier
-
-    def model():
-        return SGDClassifier(
-            loss="log_loss", alpha=ALPHA_DEFAULT, max_iter=50, tol=1e-4, random_state=seed
-        )
-
+    """Out-of-fold first-pass scores on train, and the first pass fitted on all of train,
+    exactly as :meth:`ParagraphClassifier.fit` makes them."""
+    classifier = ParagraphClassifier(random_state=seed)
     weight = train.weight_base * np.where(train.implant, implant_weight, 1.0)
-    oof = np.zeros(len(weight))
-    for fit_rows, score_rows in GroupKFold(3).split(train.features, groups=train.domain):
-        fit_rows = fit_rows[weight[fit_rows] > 0]
-        m = model().fit(
-            train.features[fit_rows], train.target[fit_rows], sample_weight=weight[fit_rows]
-        )
-        oof[score_rows] = m.predict_proba(train.features[score_rows])[:, 1]
+    oof = classifier._out_of_fold_scores(train.features, train.target, weight, train.domain)
     learn = weight > 0
-    full = model().fit(train.features[learn], train.target[learn], sample_weight=weight[learn])
+    full = classifier._make_first_pass()
+    full.fit(train.features[learn], train.target[learn], sample_weight=weight[learn])
     return oof, full, weight
 
 

@@ -34,6 +34,7 @@ from newsclean.features.featurisers import (
     VoiceFeatures,
     _validate_params,
 )
+from newsclean.features.scan import Scan
 from newsclean.features.signals import (
     MAX_CHARS_DEFAULT,
     N_FEATURES_DEFAULT,
@@ -65,6 +66,28 @@ CONTEXT_MAX_DEPTH_DEFAULT = 4
 #: Default decision threshold on the boilerplate probability; training replaces it with one
 #: chosen on validation data for editorial recall >= 0.995.
 THRESHOLD_DEFAULT = 0.5
+
+
+def first_pass_features(
+    scan: Scan,
+    voice: np.ndarray,
+    window: int,
+    n_features: int,
+    scaling: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[sparse.csr_matrix, tuple[np.ndarray, np.ndarray]]:
+    """The first pass's input matrix: hashed words, then the standardised dense signals.
+
+    ``voice`` is :func:`~newsclean.features.signals.voice_signals` of ``scan``. ``scaling`` is
+    the dense signals' ``(mean, scale)``; None computes it from ``scan`` (as ``fit`` does).
+    Returns the matrix and the scaling used.
+    """
+    dense = dense_signals(scan, window, voice)
+    if scaling is None:
+        std = dense.std(axis=0)
+        scaling = (dense.mean(axis=0), np.where(std > 0, std, 1.0))
+    words = sparse.csr_matrix(word_columns(scan, n_features), shape=(scan.n, n_features))
+    scaled = sparse.csr_matrix((dense - scaling[0]) / scaling[1])
+    return sparse.hstack([words, scaled], format="csr"), scaling
 
 
 class ParagraphClassifier(ClassifierMixin, BaseEstimator):
@@ -238,15 +261,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             featuriser.fit(X)  # validates the featurisers' parameters
         scan = scan_table(X, self.max_chars)
         voice = voice_signals(scan)
-        dense = dense_signals(scan, self.window, voice)
-        dense_mean = dense.mean(axis=0)
-        dense_scale = dense.std(axis=0)
-        dense_scale = np.where(dense_scale > 0, dense_scale, 1.0)
-        words = sparse.csr_matrix(
-            word_columns(scan, self.n_features), shape=(scan.n, self.n_features)
+        features, (dense_mean, dense_scale) = first_pass_features(
+            scan, voice, self.window, self.n_features
         )
-        scaled = sparse.csr_matrix((dense - dense_mean) / dense_scale)
-        features = sparse.hstack([words, scaled], format="csr")
 
         self.context_ = None
         bounds = (scan.article_starts, scan.article_ends)
@@ -324,4 +341,4 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         return np.where(score >= self.threshold, BOILERPLATE, EDITORIAL).astype(object)
 
 
-__all__ = ["BOILERPLATE", "EDITORIAL", "LABELS", "ParagraphClassifier"]
+__all__ = ["BOILERPLATE", "EDITORIAL", "LABELS", "ParagraphClassifier", "first_pass_features"]

@@ -16,21 +16,42 @@ SHARED_DATA = Path(
 ).resolve()
 
 
+def _fit_on_corpus(**params) -> ParagraphClassifier:
+    corpus = make_corpus()
+    model = ParagraphClassifier(n_features=2**12, cv=2, random_state=0, **params)
+    model.fit(corpus[["article_id", "position", "text"]], corpus["label"], groups=corpus["domain"])
+    return model
+
+
+def _export(model: ParagraphClassifier, tmp_path_factory, name: str) -> Path:
+    out = tmp_path_factory.mktemp(name)
+    export_model(model, out, data_fingerprint="tests.corpus", metrics={})
+    return out
+
+
 @pytest.fixture(scope="session")
 def tiny_model() -> ParagraphClassifier:
     """A small model that separates the hand-written corpus (not the shipped model)."""
-    corpus = make_corpus()
-    model = ParagraphClassifier(n_features=2**12, cv=2, random_state=0)
-    model.fit(corpus[["article_id", "position", "text"]], corpus["label"], groups=corpus["domain"])
-    return model
+    return _fit_on_corpus()
 
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tiny_model, tmp_path_factory) -> Path:
     """The tiny model exported as a model folder (model.npz + model_card.json)."""
-    out = tmp_path_factory.mktemp("tiny_model")
-    export_model(tiny_model, out, data_fingerprint="tests.corpus", metrics={})
-    return out
+    return _export(tiny_model, tmp_path_factory, "tiny_model")
+
+
+@pytest.fixture(scope="session")
+def graded_model() -> ParagraphClassifier:
+    """First pass only, on the hand-written corpus: graded scores for a threshold or floor to
+    sit between (the context pass's trees give this tiny corpus near-constant scores)."""
+    return _fit_on_corpus(context=False)
+
+
+@pytest.fixture(scope="session")
+def graded_model_dir(graded_model, tmp_path_factory) -> Path:
+    """The graded model exported as a model folder."""
+    return _export(graded_model, tmp_path_factory, "graded_model")
 
 
 @pytest.fixture(scope="session")

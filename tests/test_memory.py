@@ -14,10 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from newsclean.models import export_model
 
 from newsclean import PublisherMemory, classify, clean, clean_frame, clean_texts
-from newsclean.classifier import ParagraphClassifier
 from newsclean.memory import (
     FLOOR_DEFAULT,
     MIN_SUPPORT_DEFAULT,
@@ -28,7 +26,6 @@ from newsclean.memory import (
     normalise_domain,
     record_domain,
 )
-from tests.corpus import make_corpus
 from tests.test_batch import parse_clean, read_lines, run, tree_bytes, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,22 +52,6 @@ BACKGROUND = (
     "after the floods."
 )
 QUOTE = '"We listened to every resident who wrote to us," the mayor said at the meeting.'
-
-
-@pytest.fixture(scope="module")
-def graded_model() -> ParagraphClassifier:
-    """First pass only, on the hand-written corpus: graded scores for the floor to sit between
-    (the context pass's trees give this tiny corpus near-constant scores)."""
-    corpus = make_corpus()
-    model = ParagraphClassifier(n_features=2**12, cv=2, context=False, random_state=0)
-    return model.fit(corpus[["article_id", "position", "text"]], corpus["label"])
-
-
-@pytest.fixture(scope="module")
-def graded_model_dir(graded_model, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("graded_model")
-    export_model(graded_model, out, data_fingerprint="tests.corpus", metrics={})
-    return out
 
 
 def story(i: int, extra: tuple[str, ...] = ()) -> list[str]:
