@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from newsclean.training.augment import IMPLANT, IMPLANT_OTHER
 from newsclean.training.data import BOILERPLATE, EDITORIAL, EITHER, load_shared
 from newsclean.training.evaluate import choose_threshold, evaluate, evaluate_by
 from newsclean.training.split import domain_split
@@ -203,9 +204,11 @@ def not_ahead(
 
 
 def appeal_metrics(scored: pd.DataFrame, model) -> dict[str, dict[str, float]]:
-    """Per method: appeal recall (implanted rows removed), editorial recall, articles clean."""
+    """Per method: appeal recall (implanted appeal lines removed), the same for implanted lines
+    reviewed as other boilerplate, editorial recall, articles clean."""
     rows = scored[scored["label"] != EITHER]
-    implanted = (rows["dataset"] == "implant").to_numpy()
+    implanted = (rows["dataset"] == IMPLANT).to_numpy()
+    other = (rows["dataset"] == IMPLANT_OTHER).to_numpy()
     is_bp = (rows["label"] == BOILERPLATE).to_numpy()
     out = {}
     for name in (NEWSCLEAN, *PEER_NAMES):
@@ -221,12 +224,14 @@ def appeal_metrics(scored: pd.DataFrame, model) -> dict[str, dict[str, float]]:
         removed = score >= cut
         out[name] = {
             "appeal_recall": float(removed[implanted].mean()) if implanted.any() else float("nan"),
+            "other_implant_recall": float(removed[other].mean()) if other.any() else float("nan"),
             "editorial_recall": m["editorial_recall"],
             "editorial_char_recall": m["editorial_char_recall"],
             "articles_fully_clean": m["articles_fully_clean"],
             "boilerplate_f1": m["boilerplate_f1"],
             "n_articles": float(rows["article_id"].nunique()),
             "n_implanted": float(implanted.sum()),
+            "n_other_implanted": float(other.sum()),
         }
     return out
 

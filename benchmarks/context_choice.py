@@ -38,7 +38,7 @@ from newsclean.features.signals import (
     voice_signals,
 )
 from newsclean.features.table import scan_table
-from newsclean.training.augment import IMPLANT
+from newsclean.training.augment import IMPLANT, is_implanted
 from newsclean.training.evaluate import choose_threshold, evaluate
 from newsclean.training.train import TrainConfig, _xy, prepare_table
 from scipy import sparse
@@ -74,7 +74,8 @@ class Part:
     bounds: tuple[np.ndarray, np.ndarray]
     target: np.ndarray
     weight_base: np.ndarray
-    implant: np.ndarray
+    implant: np.ndarray  # implanted rows, weighted in training
+    appeal: np.ndarray  # implanted appeal lines, the rows of "appeal lines removed"
     domain: np.ndarray
 
 
@@ -92,7 +93,8 @@ def featurise(table, scaling=None) -> tuple[Part, tuple[np.ndarray, np.ndarray]]
         bounds=(scan.article_starts, scan.article_ends),
         target=(y == "boilerplate").astype(np.int8),
         weight_base=weight,
-        implant=(table["dataset"] == IMPLANT).to_numpy(),
+        implant=is_implanted(table["dataset"]),
+        appeal=(table["dataset"] == IMPLANT).to_numpy(),
         domain=table["domain"].to_numpy(),
     )
     return part, scaling
@@ -156,7 +158,7 @@ def run_seed(data: Path, seed: int) -> list[dict]:
         row["test_boilerplate_precision"] = metrics["boilerplate_precision"]
         appeal = parts["appeal"]
         labelled = appeal.weight_base > 0
-        implanted = labelled & appeal.implant
+        implanted = labelled & appeal.appeal
         row["appeal_recall"] = float(np.mean(scores["appeal"][implanted] >= threshold))
         row["appeal_articles_editorial_recall"] = evaluate(
             appeal.target[labelled].astype(bool), scores["appeal"][labelled], threshold

@@ -129,13 +129,14 @@ def matched_table(matched: dict) -> list[str]:
 
 def appeal_table(appeals: dict) -> list[str]:
     lines = [
-        "| method | appeal recall | editorial recall | articles fully clean |",
-        "|---|---:|---:|---:|",
+        "| method | appeal recall | other implanted boilerplate removed | editorial recall "
+        "| articles fully clean |",
+        "|---|---:|---:|---:|---:|",
     ]
     for name, m in appeals.items():
         lines.append(
-            f"| {name} | {_f(m['appeal_recall'])} | {_f(m['editorial_recall'], 4)} "
-            f"| {_f(m['articles_fully_clean'])} |"
+            f"| {name} | {_f(m['appeal_recall'])} | {_f(m['other_implant_recall'])} "
+            f"| {_f(m['editorial_recall'], 4)} | {_f(m['articles_fully_clean'])} |"
         )
     return lines
 
@@ -207,7 +208,9 @@ def render(report: dict) -> str:
             "",
             f"Held-out test articles, each with one block of held-out publishers' appeal lines "
             f"implanted ({int(any_m['n_articles'])} articles, {int(any_m['n_implanted'])} "
-            "implanted lines). Appeal recall = share of implanted lines removed.",
+            f"implanted appeal lines and {int(any_m['n_other_implanted'])} lines reviewed as "
+            "other boilerplate). Appeal recall = share of the implanted appeal lines removed "
+            "(the pool review: `training/augment.py`).",
             "",
             *appeal_table(ap),
             "",
@@ -228,10 +231,14 @@ def render(report: dict) -> str:
             f"`import newsclean`: {sp['import']['import_seconds_median']:.2f} s (median of "
             f"{sp['import']['runs']}). Predict latency (issue 3): import + first `clean` of a "
             f"{lat['article_words']}-word article {lat['import_and_first_clean_seconds']:.2f} s "
+            f"(slowest process {lat['import_and_first_clean_seconds_max']:.2f} s) "
             f"(target < {lat['target_first_clean_seconds']} s, interpreter start-up "
             "excluded), then median "
             f"{lat['median_ms_per_article']:.2f} ms per article (target < "
-            f"{lat['target_median_ms_per_article']} ms).",
+            f"{lat['target_median_ms_per_article']} ms); medians over {lat['processes']} fresh "
+            "processes, whose own medians range from "
+            f"{lat['median_ms_per_article_range'][0]:.2f} to "
+            f"{lat['median_ms_per_article_range'][1]:.2f} ms.",
             "",
         ]
     if report.get("batch"):

@@ -4,23 +4,41 @@ Appeals, newsletter boxes and follow prompts are rare in the labelled data (abou
 boilerplate paragraphs) but are what survives extraction into article dumps. This module takes
 real lines from the shared data and implants them, as blocks, into editorial articles:
 
-- *appeal lines*: ``appeal_candidates.parquet`` (keyword-mined, weakly labelled: in a reading of
-  60, about 50 were genuine appeals or sign-up prompts; the rest are kept as the noise of a
-  real pool);
+- *appeal lines*: ``appeal_candidates.parquet`` (keyword-mined and weakly labelled, hence the
+  review below);
 - *button lines*: short page-view boilerplate lines (at most 4 words) seen on several domains of
   the same split that are calls to action, i.e. contain a word of :data:`BUTTON_CUES`
   ("Subscribe", "Give now", "Monthly", "Log in", "Share"); menu words such as "Arts" or "Iraq"
   are left out, because they are not what an appeal block is made of.
 
+Both pools were **reviewed line by line** against ``LABELS.md``, blind to any model's scores,
+by language-model review helpers working from a written brief, with the team settling the 27
+lines they had not seen (:data:`POOL_REVIEW` keeps a SHA-256 prefix of each line's text and its
+category, no text). Each line is one of:
+
+- *appeal*: the calls to action the appeal target is about (donation, subscription, newsletter,
+  registration, log-in, app, follow and share prompts, and their buttons);
+- *other* boilerplate: menus, other stories' headlines, ads, shop and comment-form text;
+- *story*: a sentence that could belong to an article (a fitness piece that mentions gym
+  membership), or unclear.
+
+*Story* lines (80 of 2,723) are never implanted: training would teach the model to drop story
+sentences that mention a subscription. *Other* lines are implanted as boilerplate but counted
+apart (``dataset="implant-other"``), so "appeal lines removed" counts appeal lines only. A line
+missing from the review (another version of the data) counts as an appeal.
+
 A block is 2-4 appeal lines in training (1-3 in the appeal evaluation) followed by 0-4 button
 lines, put after the story's end (half of the blocks), after its 3rd-6th paragraph (three in
 ten), or at the top (two in ten). 70 % of train and validation articles receive one. Lines are drawn
 only from domains of the article's own split, so nothing crosses from test into train.
-Implanted rows get ``dataset="implant"``, so every evaluation reports them separately.
+Implanted rows get ``dataset="implant"`` (``"implant-other"`` for reviewed *other* lines), so
+every evaluation reports them separately.
 """
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +60,8 @@ IMPLANT_WEIGHT = 3.0
 #: Articles need this many editorial paragraphs to receive a block.
 MIN_EDITORIAL_PARAGRAPHS = 3
 BUTTON_MAX_WORDS = 4
+#: Button lines per block: 0 to this many.
+MAX_BUTTON_LINES = 4
 BUTTON_MIN_DOMAINS = 2
 #: Words that make a short line a call to action (matched as whole words, case-insensitive).
 BUTTON_CUES = (
@@ -56,6 +76,32 @@ APPEAL_MAX_TOKENS = 120
 PLACEMENTS = ("end", "middle", "top")
 PLACEMENT_WEIGHTS = (0.5, 0.3, 0.2)
 IMPLANT = "implant"
+IMPLANT_OTHER = "implant-other"
+#: The review of the appeal and button pools: ``sha256`` (the first 16 hex digits of the SHA-256
+#: of a line's UTF-8 text) and ``category`` (one of :data:`REVIEW_CATEGORIES`).
+POOL_REVIEW = Path(__file__).with_name("pool_review.csv")
+REVIEW_CATEGORIES = ("appeal", "other", "story")
+
+
+@cache
+def pool_review() -> dict[str, str]:
+    """Reviewed category of each pool line, keyed by its text's SHA-256 prefix."""
+    review = pd.read_csv(POOL_REVIEW, dtype=str)
+    unknown = set(review["category"]) - set(REVIEW_CATEGORIES)
+    if unknown:
+        raise ValueError(f"{POOL_REVIEW}: unknown categories {sorted(unknown)}")
+    return dict(zip(review["sha256"], review["category"]))
+
+
+def line_category(text: str) -> str:
+    """The reviewed category of a pool line; "appeal" when the review does not list it."""
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return pool_review().get(key, "appeal")
+
+
+def is_implanted(dataset: pd.Series) -> np.ndarray:
+    """Which rows were implanted (appeal or other lines), from the ``dataset`` column."""
+    return dataset.isin([IMPLANT, IMPLANT_OTHER]).to_numpy()
 
 
 def load_pools(data_dir: Path, seed: int) -> dict[str, dict[str, list[str]]]:
@@ -77,8 +123,12 @@ def load_pools(data_dir: Path, seed: int) -> dict[str, dict[str, list[str]]]:
     pools = {}
     for split in ("train", "validation", "test"):
         pools[split] = {
-            "appeal": sorted(appeals.loc[appeals["split"] == split, "text"].unique()),
-            "button": sorted(buttons.loc[buttons["split"] == split, "text"].unique()),
+            kind: sorted(
+                line
+                for line in lines.loc[lines["split"] == split, "text"].unique()
+                if line_category(line) != "story"
+            )
+            for kind, lines in (("appeal", appeals), ("button", buttons))
         }
     return pools
 
@@ -87,8 +137,10 @@ def _block(
     rng: np.random.Generator, pool: dict[str, list[str]], appeal_lines: tuple[int, int]
 ) -> list[str]:
     low, high = appeal_lines
-    appeals = rng.choice(pool["appeal"], size=rng.integers(low, high + 1), replace=False).tolist()
-    n_buttons = int(rng.integers(0, 5)) if pool["button"] else 0
+    # Small pools (a test's, a user's) give what they have: no more lines than there are.
+    n_appeals = min(int(rng.integers(low, high + 1)), len(pool["appeal"]))
+    appeals = rng.choice(pool["appeal"], size=n_appeals, replace=False).tolist()
+    n_buttons = int(rng.integers(0, min(MAX_BUTTON_LINES, len(pool["button"])) + 1))
     buttons = (
         rng.choice(pool["button"], size=n_buttons, replace=False).tolist() if n_buttons else []
     )
@@ -135,7 +187,9 @@ def implant_blocks(
                 "text": lines,
                 "label": BOILERPLATE,
                 "domain": first["domain"],
-                "dataset": IMPLANT,
+                "dataset": [
+                    IMPLANT_OTHER if line_category(line) == "other" else IMPLANT for line in lines
+                ],
                 "relabel": IMPLANT,
             }
         )
@@ -147,6 +201,11 @@ def implant_blocks(
             merged["article_id"] = f"{article_id}{suffix}"
         pieces.append(merged)
     return pd.concat(pieces, ignore_index=True)
+
+
+def pool_files(data_dir: Path) -> list[Path]:
+    """The files the pools are made from (for the data fingerprint), the review included."""
+    return [data_dir / "appeal_candidates.parquet", data_dir / "page.parquet", POOL_REVIEW]
 
 
 def has_pools(data_dir: str | Path) -> bool:
@@ -201,10 +260,17 @@ def appeal_test_table(
 
 
 __all__ = [
+    "IMPLANT",
+    "IMPLANT_OTHER",
     "IMPLANT_WEIGHT",
+    "POOL_REVIEW",
     "appeal_test_table",
     "augment_with_appeals",
     "has_pools",
     "implant_blocks",
+    "is_implanted",
+    "line_category",
     "load_pools",
+    "pool_files",
+    "pool_review",
 ]

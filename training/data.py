@@ -95,7 +95,8 @@ _WORD = re.compile(r"\w+")
 def data_fingerprint(paths: Iterable[Path]) -> str:
     """SHA-256 over the bytes of the data files used (sorted by name)."""
     digest = hashlib.sha256()
-    for path in sorted(Path(p) for p in paths):
+    # By name, so the same files give the same fingerprint wherever they are read from.
+    for path in sorted({Path(p).resolve() for p in paths}, key=lambda path: path.name):
         digest.update(path.name.encode())
         with open(path, "rb") as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b""):

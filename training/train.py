@@ -17,13 +17,14 @@ import pandas as pd
 from newsclean.features.table import TABLE_COLUMNS
 from newsclean.training.augment import (
     AUGMENT_RATE,
-    IMPLANT,
     IMPLANT_WEIGHT,
     TRAIN_APPEAL_LINES,
     appeal_test_table,
     augment_with_appeals,
     has_pools,
+    is_implanted,
     load_pools,
+    pool_files,
 )
 from newsclean.training.data import (
     BOILERPLATE,
@@ -83,12 +84,12 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
     implanted; None without the shared data's appeal pool) and the data fingerprint.
     """
     table, files = load_labelled(config.data)
-    fingerprint = data_fingerprint(files)
     if config.sample:
         table = sample_articles(table, config.sample, config.seed)
     table["split"] = domain_split(table["domain"], seed=config.seed)
     appeal_table = None
     if has_pools(config.data):
+        files = [*files, *pool_files(Path(config.data))]
         # The appeal evaluation runs with or without augmentation, so runs compare.
         pools = load_pools(Path(config.data), config.seed)
         appeal_table = appeal_test_table(table, pools, seed=config.seed)
@@ -100,7 +101,7 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
                 rate=config.augment_rate,
                 appeal_lines=config.augment_lines,
             )
-    return table, appeal_table, fingerprint
+    return table, appeal_table, data_fingerprint(files)
 
 
 def _xy(
@@ -108,7 +109,7 @@ def _xy(
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     y = np.where(part["label"] == BOILERPLATE, "boilerplate", "editorial")
     weight = (part["label"] != EITHER).to_numpy(dtype=np.float64)
-    weight[(part["dataset"] == IMPLANT).to_numpy()] *= implant_weight
+    weight[is_implanted(part["dataset"])] *= implant_weight
     return part[list(TABLE_COLUMNS)], y, weight
 
 
