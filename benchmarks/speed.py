@@ -19,7 +19,8 @@ Methods
     the pure-Python C4 line rules of :mod:`benchmarks.peers` on each article.
 
 Also measured: ``import newsclean`` in a subprocess, and the predict latency of issue 3 (import
-plus the first ``clean`` of a 1,000-word article, then the median time per 1,000-word article).
+plus the first ``clean`` of a 1,000-word article, then the median time per 1,000-word article),
+each in :data:`LATENCY_PROCESSES` fresh processes, reported as the median over them.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ METHODS = ("newsclean_batch", "newsclean_clean", "justext", "c4_datatrove", "c4_
 IMPORT_RUNS = 3
 LATENCY_WORDS = 1000
 LATENCY_RUNS = 200
+#: Fresh processes the latency is measured in. On a shared virtual machine one process's 200
+#: calls can all land in a slow spell (medians of 1.7 to 3.0 ms were seen for the same code), so
+#: the reported figures are the medians over processes, with every process's own figures kept.
+LATENCY_PROCESSES = 5
 #: Issue 3 targets.
 TARGET_FIRST_CLEAN_SECONDS = 1.5
 TARGET_MEDIAN_MS_PER_1000_WORDS = 2.0
@@ -142,6 +147,29 @@ def _latency_worker(article_path: str, model: str | None) -> dict:
     }
 
 
+def _latency(article_path: Path, model_args: list[str]) -> dict:
+    """:func:`_latency_worker` in :data:`LATENCY_PROCESSES` fresh processes, one after another.
+
+    Each figure is the median over the processes (``p90_ms_per_article`` is the median of the
+    processes' p90s); the import and first clean is also given at its slowest, since only the
+    first process starts with a cold file cache.
+    """
+    runs = []
+    for _ in range(LATENCY_PROCESSES):
+        run, wall = _run_child(["--latency", str(article_path), *model_args])
+        runs.append(run | {"process_wall_seconds_incl_timed_runs": wall})
+    summary = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    medians = [run["median_ms_per_article"] for run in runs]
+    return summary | {
+        "import_and_first_clean_seconds_max": max(
+            run["import_and_first_clean_seconds"] for run in runs
+        ),
+        "processes": LATENCY_PROCESSES,
+        "median_ms_per_article_range": [min(medians), max(medians)],
+        "runs": runs,
+    }
+
+
 def _run_child(args: list[str]) -> tuple[dict, float]:
     env = os.environ | {"PYTHONPATH": str(REPO), "MLFLOW_DISABLE_TELEMETRY": "true"}
     start = time.perf_counter()
@@ -228,12 +256,11 @@ def run_speed(texts: list[str], model: str | None, methods=METHODS) -> dict:
             results[method], _ = _run_child(
                 ["--worker", method, "--texts", str(texts_path), *model_args]
             )
-        latency, wall = _run_child(["--latency", str(article_path), *model_args])
-    latency["process_wall_seconds_incl_timed_runs"] = wall
+        latency = _latency(article_path, model_args)
     latency["target_first_clean_seconds"] = TARGET_FIRST_CLEAN_SECONDS
     latency["target_median_ms_per_article"] = TARGET_MEDIAN_MS_PER_1000_WORDS
     latency["meets_targets"] = (
-        latency["import_and_first_clean_seconds"] < TARGET_FIRST_CLEAN_SECONDS
+        latency["import_and_first_clean_seconds_max"] < TARGET_FIRST_CLEAN_SECONDS
         and latency["median_ms_per_article"] < TARGET_MEDIAN_MS_PER_1000_WORDS
     )
     base = results.get("newsclean_batch")

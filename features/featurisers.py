@@ -122,7 +122,7 @@ def _validate_params(estimator: BaseEstimator) -> None:
 class HashedText(_StatelessTransformer):
     """Hashed bag of words (and word pairs) of each paragraph's prefix.
 
-    See :func:`~newsclean.features.signals.word_columns` for the words, hashing and weights.
+    See :func:`~newsclean.features.signals.word_entries` for the words, hashing and weights.
 
     Parameters
     ----------

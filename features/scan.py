@@ -168,6 +168,8 @@ def groups(sizes: np.ndarray, limit: int) -> list[tuple[int, int]]:
     """
     ends = np.cumsum(sizes)
     total = int(ends[-1]) if len(ends) else 0
+    if total <= limit:  # the usual case (one article, one batch): a single range or none
+        return [(0, len(ends))] if len(ends) else []
     cuts = np.searchsorted(ends, np.arange(limit, total, limit), side="left") + 1
     bounds = np.unique(np.concatenate([[0], cuts, [len(ends)]]).astype(np.int64))
     return [(int(lo), int(hi)) for lo, hi in itertools.pairwise(bounds) if hi > lo]
@@ -190,12 +192,14 @@ def scan_texts(
     prefix_chars = np.fromiter(map(len, prefixes), dtype=np.int64, count=n)
     ranges = groups(prefix_chars + 1, CHUNK_CHARS) or [(0, 0)]  # (0, 0): empty fields
     parts = [_scan_chunk(prefixes[lo:hi], prefix_chars[lo:hi]) for lo, hi in ranges]
-    fields = {}
-    for name in parts[0]:
-        values = [p[name] for p in parts]
-        if name == "token_row":
-            values = [rows + lo for rows, (lo, _) in zip(values, ranges)]
-        fields[name] = np.concatenate(values)
+    fields = parts[0]
+    if len(parts) > 1:
+        fields = {}
+        for name in parts[0]:
+            values = [p[name] for p in parts]
+            if name == "token_row":
+                values = [rows + lo for rows, (lo, _) in zip(values, ranges)]
+            fields[name] = np.concatenate(values)
     return Scan(
         max_chars=max_chars,
         article_starts=bounds[0],

@@ -4,7 +4,7 @@ These functions are the arithmetic behind the featurisers of :mod:`.featurisers`
 as scikit-learn transformers for training) and behind :class:`newsclean.scorer.Scorer` (which
 applies a fitted model without scikit-learn or pandas, so the library call stays light).
 
-- :func:`word_columns` -- *what does it say?* Words and word pairs, hashed so the vocabulary
+- :func:`word_entries` -- *what does it say?* Words and word pairs, hashed so the vocabulary
   never grows with the data and the model stays small.
 - :func:`shape_signals` -- *what does it look like?* Length, capitals, digits, end punctuation,
   links and money, for the paragraph and its neighbours.
@@ -173,10 +173,10 @@ _WORD_LISTS = WordLists(
 _PAIR = np.uint64(0x9E3779B97F4A7C15)
 
 
-def word_columns(
+def word_entries(
     scan: Scan, n_features: int, bigrams: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hashed words (and word pairs) of each paragraph, as a CSR matrix's parts.
+    """Hashed words (and word pairs) of each paragraph, as unsorted sparse entries.
 
     Words are runs of letters, digits and ``_`` of at least two characters, lower-cased, with
     digits folded to ``0`` (so "© 2019" and "© 2024" share features). Each word, and each pair
@@ -186,29 +186,43 @@ def word_columns(
 
     Returns
     -------
-    data, columns, indptr : ndarray
-        ``scipy.sparse.csr_matrix((data, columns, indptr), shape=(scan.n, n_features))``.
+    rows, columns, data : ndarray
+        One entry per word and word pair, words first, then pairs; a dot product with a weight
+        vector needs no particular order
+        (``np.bincount(rows, data * coef[columns], minlength=scan.n)``).
     """
     keep = scan.token_len >= 2
     hashes = scan.token_hash[keep]
     rows = scan.token_row[keep]
-    all_rows, all_hashes = [rows], [hashes]
     if bigrams and len(hashes) > 1:
         same_paragraph = rows[1:] == rows[:-1]
         pairs = mix64(hashes[:-1] * _PAIR + hashes[1:])
-        all_rows.append(rows[1:][same_paragraph])
-        all_hashes.append(pairs[same_paragraph])
-    rows = np.concatenate(all_rows)
-    columns = (np.concatenate(all_hashes) % np.uint64(n_features)).astype(np.int32)
-    # Words and pairs are each in paragraph order: a stable sort merges the two runs.
-    order = np.argsort(rows, kind="stable")
+        rows = np.concatenate([rows, rows[1:][same_paragraph]])
+        hashes = np.concatenate([hashes, pairs[same_paragraph]])
+    columns = (hashes % np.uint64(n_features)).astype(np.int32)
     per_row = np.bincount(rows, minlength=scan.n)
-    indptr = np.zeros(scan.n + 1, dtype=np.int64)
-    np.cumsum(per_row, out=indptr[1:])
     # Every occurrence weighs 1/sqrt(occurrences in its paragraph): the L2-normalised count
     # vector when no word repeats, without the cost of merging repeats into one entry.
     weight = (1.0 / np.sqrt(np.maximum(per_row, 1))).astype(np.float32)
-    return np.repeat(weight, per_row), columns[order], indptr
+    return rows, columns, weight[rows]
+
+
+def word_columns(
+    scan: Scan, n_features: int, bigrams: bool = True
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`word_entries` as a CSR matrix's parts.
+
+    Returns
+    -------
+    data, columns, indptr : ndarray
+        ``scipy.sparse.csr_matrix((data, columns, indptr), shape=(scan.n, n_features))``.
+    """
+    rows, columns, data = word_entries(scan, n_features, bigrams)
+    # Words and pairs are each in paragraph order: a stable sort merges the two runs.
+    order = np.argsort(rows, kind="stable")
+    indptr = np.zeros(scan.n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=scan.n), out=indptr[1:])
+    return data[order], columns[order], indptr
 
 
 SHAPE_NAMES = [
@@ -391,8 +405,10 @@ def place_signals(
     after = total - before - chars
     safe_total = np.maximum(total, 1.0)
 
-    first_long, last_long = _first_last_true(long_, starts, ends)
-    has_long = first_long >= 0
+    # Long paragraphs in rows [a, b) of an article: longs[b] - longs[a].
+    longs = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(long_, out=longs[1:])
+    has_long = longs[ends] > longs[starts]
     out = np.column_stack(
         [
             np.log1p(position),
@@ -404,8 +420,8 @@ def place_signals(
             np.log1p(np.where(short, run, 0)),
             before / safe_total,
             after / safe_total,
-            has_long & (index > last_long),
-            has_long & (index < first_long),
+            has_long & (longs[ends] == longs[index]),  # no long paragraph from here on
+            has_long & (longs[index + 1] == longs[starts]),  # none up to and including here
             ~has_long,
         ]
     ).astype(np.float64)
@@ -422,30 +438,6 @@ def _run_lengths(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
     run_id = np.cumsum(boundary) - 1
     sizes = np.bincount(run_id)
     return sizes[run_id]
-
-
-def _first_last_true(
-    flags: np.ndarray, starts: np.ndarray, ends: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row index of the first and last ``True`` flag of each row's article (-1 if none)."""
-    n = len(flags)
-    first = np.full(n, -1, dtype=np.int64)
-    last = np.full(n, -1, dtype=np.int64)
-    if n == 0:
-        return first, last
-    article_starts = np.unique(starts)
-    idx = np.flatnonzero(flags)
-    if len(idx):
-        owner = np.searchsorted(article_starts, idx, side="right") - 1
-        first_by_article = np.full(len(article_starts), -1, dtype=np.int64)
-        last_by_article = np.full(len(article_starts), -1, dtype=np.int64)
-        # idx is sorted: the last write per article is its last flag, reversed gives the first.
-        last_by_article[owner] = idx
-        first_by_article[owner[::-1]] = idx[::-1]
-        row_article = np.searchsorted(article_starts, np.arange(n), side="right") - 1
-        first = first_by_article[row_article]
-        last = last_by_article[row_article]
-    return first, last
 
 
 __all__ = [
@@ -465,4 +457,5 @@ __all__ = [
     "shift_within_articles",
     "voice_signals",
     "word_columns",
+    "word_entries",
 ]

@@ -47,6 +47,7 @@ from newsclean.scorer import (
     BOILERPLATE,
     EDITORIAL,
     LABELS,
+    MAX_TREE_DEPTH,
     BoostedTrees,
     Scorer,
     context_inputs,
@@ -106,7 +107,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     context_max_iter : int, default=100
         Most trees the context pass may grow.
     context_max_depth : int, default=4
-        Depth limit of the context pass's trees.
+        Depth limit of the context pass's trees (at most ``MAX_TREE_DEPTH``, 12).
     cv : int, default=3
         Folds for the out-of-fold scores the context pass is trained on.
     threshold : float, default=0.5
@@ -144,7 +145,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         "alpha": (Real, 0.0, None),
         "window": (Integral, 0, 10),
         "context_max_iter": (Integral, 1, None),
-        "context_max_depth": (Integral, 1, None),
+        "context_max_depth": (Integral, 1, MAX_TREE_DEPTH),
         "cv": (Integral, 2, None),
         "threshold": (Real, 0.0, 1.0),
         "max_chars": (Integral, 1, None),

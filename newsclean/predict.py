@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from newsclean.features.segment import Span, join_kept, split_paragraphs
 from newsclean.memory import PublisherMemory
 from newsclean.models import DEFAULT_MODEL_DIR, load_artifact
@@ -251,7 +253,7 @@ def clean_texts(
         scores = final[row : row + len(spans)]
         raws = raw[row : row + len(spans)]
         row += len(spans)
-        keep = [s < cut for s in scores]
+        keep = (np.asarray(scores) < cut).tolist()
         support = None
         if memory is not None:
             support = memory.support([sp.text for sp in spans], domains[i]).tolist()

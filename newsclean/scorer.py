@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from newsclean.features.signals import (
     shape_signals,
     shift_within_articles,
     voice_signals,
-    word_columns,
+    word_entries,
 )
 
 EDITORIAL = "editorial"
@@ -44,6 +45,9 @@ LABELS = (BOILERPLATE, EDITORIAL)  # sorted, as scikit-learn orders classes_
 #: :mod:`newsclean.features` changes any signal's value, so old models are refused, not misread.
 SIGNALS_VERSION = 3
 _LOGIT_CLIP = 1e-4
+#: Deepest context trees a model may have: scoring pads every tree to the deepest one's depth
+#: (2**depth nodes per tree at the bottom level), so depth must stay small.
+MAX_TREE_DEPTH = 12
 #: Paragraphs scored at once by :meth:`Scorer.score_paragraphs` (whole articles per group).
 GROUP_PARAGRAPHS = 2048
 
@@ -95,9 +99,9 @@ class BoostedTrees:
     Every tree's nodes are stored one after another, the deepest trees first. A row at an inner
     node goes to ``children[2 * node]`` when its value of ``feature`` is at most ``threshold``,
     else to ``children[2 * node + 1]``. A leaf has threshold +inf and is its own child, so a row
-    that has reached its leaf stays there. Walking step ``k`` touches only the trees deeper than
-    ``k`` (a prefix, since the deepest come first). The decision function is ``baseline`` plus
-    the sum of the leaves' values (a logit).
+    that has reached its leaf stays there. The decision function is ``baseline`` plus the sum
+    of the leaves' values (a logit). For scoring, the trees are laid out once as complete
+    binary trees (:attr:`_levels`), which all rows walk in step.
     """
 
     feature: np.ndarray
@@ -121,6 +125,8 @@ class BoostedTrees:
         if any(tree["is_categorical"].any() for tree in trees):
             raise ValueError("categorical splits are not supported")
         trees.sort(key=lambda tree: -int(tree["depth"].max()))
+        if trees and int(trees[0]["depth"].max()) > MAX_TREE_DEPTH:
+            raise ValueError(f"trees deeper than {MAX_TREE_DEPTH} levels are not supported")
         sizes = np.array([len(tree) for tree in trees], dtype=np.int64)
         roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         nodes = np.concatenate(trees)
@@ -139,20 +145,45 @@ class BoostedTrees:
             baseline=float(np.ravel(model._baseline_prediction)[0]),
         )
 
+    @cached_property
+    def _levels(self) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+        """The trees as complete binary trees of the deepest tree's depth, level by level.
+
+        Level ``k`` holds ``2**k`` nodes per tree, tree after tree, so the node at index ``i``
+        of level ``k`` has its children at ``2 * i`` and ``2 * i + 1`` of level ``k + 1``.
+        Returns each level's ``feature`` and ``threshold`` and the leaf ``value`` below the
+        last level. A leaf above the bottom level becomes a chain of nodes that always go left
+        (threshold +inf, as stored) down to its value, so every row takes the same steps.
+        """
+        depth = int(self.tree_depth[0]) if len(self.tree_depth) else 0
+        node = self.roots
+        features, thresholds = [], []
+        for _ in range(depth):
+            features.append(self.feature[node])
+            thresholds.append(self.threshold[node])
+            node = np.stack([self.children[2 * node], self.children[2 * node + 1]], axis=1)
+            node = node.ravel()
+        return features, thresholds, self.value[node]
+
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """The boosted logit of every row of ``X`` (finite values, shape (n, n_inputs))."""
-        X = np.ascontiguousarray(X, dtype=np.float64)
-        n, width = X.shape
-        flat = X.ravel()
-        row_start = (np.arange(n, dtype=np.int64) * width)[:, None]
-        node = np.repeat(self.roots[None, :], n, axis=0)
-        depth = int(self.tree_depth[0]) if len(self.tree_depth) else 0
-        for step in range(depth):
-            deeper = int(np.count_nonzero(self.tree_depth > step))
-            at = node[:, :deeper]
-            go_right = flat[row_start + self.feature[at]] > self.threshold[at]
-            node[:, :deeper] = self.children[2 * at + go_right]
-        return self.baseline + self.value[node].sum(axis=1)
+        features, thresholds, leaf_value = self._levels
+        X = np.asarray(X, dtype=np.float64)
+        n = len(X)
+        if not features:  # every tree is a single leaf
+            return np.full(n, self.baseline + leaf_value.sum())
+        columns = np.ascontiguousarray(X.T)  # row r's value of input f is columns[f, r]
+        # Index of each (tree, row)'s node within its level. The roots read whole columns.
+        roots_go_right = columns[features[0]] > thresholds[0][:, None]
+        index = (2 * np.arange(len(self.roots)))[:, None] + roots_go_right
+        inputs, row = columns.ravel(), np.arange(n)
+        for feature, threshold in zip(features[1:], thresholds[1:]):
+            position = np.take(feature * n, index)  # into inputs: input * n + row
+            position += row
+            go_right = np.take(inputs, position) > np.take(threshold, index)
+            index *= 2
+            index += go_right
+        return self.baseline + np.take(leaf_value, index).sum(axis=0)
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """Plain arrays, each name starting with ``prefix``; :meth:`from_arrays` reads them."""
@@ -183,6 +214,8 @@ class BoostedTrees:
             raise ValueError("tree arrays are corrupt: node arrays disagree in length")
         if len(trees.roots) != len(trees.tree_depth) or (np.diff(trees.tree_depth) > 0).any():
             raise ValueError("tree arrays are corrupt: tree depths are missing or unsorted")
+        if len(trees.tree_depth) and trees.tree_depth[0] > MAX_TREE_DEPTH:
+            raise ValueError(f"trees deeper than {MAX_TREE_DEPTH} levels are not supported")
         for name in ("children", "roots"):
             index = getattr(trees, name)
             if len(index) and (index.min() < 0 or index.max() >= n_nodes):
@@ -218,18 +251,24 @@ class Scorer:
     intercept: float
     context: BoostedTrees | None = None
 
+    @cached_property
+    def _dense_linear(self) -> tuple[np.ndarray, float]:
+        """The dense part of the first pass with its standardisation folded in: for signals
+        ``d``, ``((d - mean) / scale) @ coef + intercept == d @ weights + offset``."""
+        weights = self.dense_coef / self.dense_scale
+        return weights, self.intercept - float(self.dense_mean @ weights)
+
     def scores(self, scan: Scan) -> tuple[np.ndarray, np.ndarray]:
         """First-pass and final boilerplate probabilities of every paragraph of ``scan``."""
         if scan.max_chars != self.max_chars:
             raise ValueError(f"scan read {scan.max_chars} characters, model {self.max_chars}")
-        data, columns, indptr = word_columns(scan, self.n_features)
-        rows = np.repeat(np.arange(scan.n), np.diff(indptr))
+        rows, columns, data = word_entries(scan, self.n_features)
         # The hashed-word part of the dot product, without building the sparse matrix.
-        weights = data * self.word_coef[columns]
-        logit = np.bincount(rows, weights=weights, minlength=scan.n).astype(np.float64)
+        word_terms = data * self.word_coef[columns]
+        logit = np.bincount(rows, weights=word_terms, minlength=scan.n).astype(np.float64)
         voice = voice_signals(scan)
-        scaled = (dense_signals(scan, self.window, voice) - self.dense_mean) / self.dense_scale
-        logit += scaled @ self.dense_coef + self.intercept
+        dense_weights, offset = self._dense_linear
+        logit += dense_signals(scan, self.window, voice) @ dense_weights + offset
         raw = sigmoid(logit)
         if self.context is None:
             return raw, raw
@@ -331,6 +370,7 @@ __all__ = [
     "BOILERPLATE",
     "EDITORIAL",
     "LABELS",
+    "MAX_TREE_DEPTH",
     "SIGNALS_VERSION",
     "BoostedTrees",
     "Scorer",

@@ -95,6 +95,8 @@ def test_bad_labels_and_params(corpus):
         small().fit(X, np.where(y == "editorial", "story", y))
     with pytest.raises(ValueError, match="'cv'"):
         ParagraphClassifier(cv=1).fit(X, y)
+    with pytest.raises(ValueError, match="'context_max_depth'"):  # scoring pads trees to it
+        ParagraphClassifier(context_max_depth=13).fit(X, y)
     with pytest.raises(TypeError, match="paragraph table"):
         small().fit(np.zeros((3, 2)), ["editorial"] * 3)
 

@@ -1,3 +1,4 @@
+import dataclasses
 import re
 
 import numpy as np
@@ -12,6 +13,7 @@ from newsclean.features import (
     paragraph_table,
     scan_table,
 )
+from newsclean.features import scan as scan_module
 from newsclean.features.scan import bounds_from_lengths, scan_texts
 from newsclean.features.signals import shift_within_articles
 from sklearn.base import clone
@@ -160,6 +162,16 @@ def test_scan_counts_match_python(texts):
     ]
     assert scan.starts_upper.tolist() == [t.lstrip()[:1].isupper() for t in prefixes]
     assert scan.last_char.tolist() == [ord(t.rstrip()[-1]) if t.strip() else 0 for t in prefixes]
+
+
+def test_a_scan_in_chunks_equals_a_scan_in_one_piece(monkeypatch):
+    texts = [f"Paragraph {i}: we ask you, #{i}, to read e@mail.org. " * (i % 4) for i in range(40)]
+    whole = scan_texts(texts, max_chars=60)
+    monkeypatch.setattr(scan_module, "CHUNK_CHARS", 100)  # about two paragraphs a chunk
+    chunked = scan_texts(texts, max_chars=60)
+    for field in dataclasses.fields(whole):
+        if field.name != "memo":
+            assert np.array_equal(getattr(chunked, field.name), getattr(whole, field.name))
 
 
 def test_word_hash_ignores_case_digits_and_place():

@@ -75,11 +75,37 @@ def test_boosted_trees_match_scikit_learn(n_rows):
     y = (X[:, 0] * X[:, 1] + X[:, 3] > 0.5).astype(int)
     model = HistGradientBoostingClassifier(max_iter=30, random_state=0).fit(X, y)
     trees = BoostedTrees.from_histogram_boosting(model)
-    assert trees.tree_depth.max() > trees.tree_depth.min() > 0  # uneven depths: the prefix walk
+    assert trees.tree_depth.max() > trees.tree_depth.min() > 0  # uneven: shallow ones padded
     assert len(trees.roots) == model.n_iter_
     rows = np.vstack([X[:n_rows], rng.normal(size=(n_rows, 5))])
     assert np.allclose(trees.decision_function(rows), model.decision_function(rows))
     assert trees.decision_function(np.zeros((0, 5))).shape == (0,)
+
+
+def test_leaves_above_the_bottom_level_keep_their_values():
+    # Tree 0: x0 <= 1 ? (x1 <= 0 ? 1 : 2) : 3, with the leaf 3 one level above the bottom.
+    # Tree 1: a single leaf, 10.
+    trees = BoostedTrees(
+        feature=np.array([0, 1, 0, 0, 0, 0]),
+        threshold=np.array([1.0, 0.0, np.inf, np.inf, np.inf, np.inf]),
+        children=np.array([1, 2, 3, 4, 2, 2, 3, 3, 4, 4, 5, 5]),
+        value=np.array([0.0, 0.0, 3.0, 1.0, 2.0, 10.0]),
+        roots=np.array([0, 5]),
+        tree_depth=np.array([2, 0]),
+        baseline=0.5,
+    )
+    X = np.array([[0.0, -1.0], [0.0, 1.0], [5.0, -1.0], [1.0, 0.0]])
+    assert trees.decision_function(X).tolist() == [11.5, 12.5, 13.5, 11.5]
+    stumps = BoostedTrees(
+        feature=np.zeros(2, dtype=np.int64),
+        threshold=np.full(2, np.inf),
+        children=np.array([0, 0, 1, 1]),
+        value=np.array([1.0, 2.0]),
+        roots=np.array([0, 1]),
+        tree_depth=np.array([0, 0]),
+        baseline=0.5,
+    )
+    assert stumps.decision_function(X).tolist() == [3.5] * 4
 
 
 def test_boosted_trees_refuse_corrupt_arrays(tiny_model):
@@ -87,6 +113,10 @@ def test_boosted_trees_refuse_corrupt_arrays(tiny_model):
     arrays["context_children"] = arrays["context_children"].copy()
     arrays["context_children"][0] = len(arrays["context_children"]) + 5
     with pytest.raises(ValueError, match="points outside"):
+        Scorer.from_arrays(arrays)
+    arrays = tiny_model.scorer_.to_arrays()
+    arrays["context_tree_depth"] = arrays["context_tree_depth"] + 20
+    with pytest.raises(ValueError, match="deeper than"):
         Scorer.from_arrays(arrays)
     arrays = tiny_model.scorer_.to_arrays()
     arrays["context_feature"] = arrays["context_feature"] + 1000
