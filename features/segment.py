@@ -66,26 +66,26 @@ def join_kept(text: str, spans: list[Span], keep: list[bool]) -> str:
     """
     if len(spans) != len(keep):
         raise ValueError(f"{len(spans)} paragraphs but {len(keep)} keep flags")
-    if not spans:
+    removed = [i for i, k in enumerate(keep) if not k]
+    if not removed:
         return text
-    parts: list[str] = [text[: spans[0].start]]
-    kept_any = False
-    last_kept = -1
-    for i, (span, k) in enumerate(zip(spans, keep)):
-        if not k:
-            continue
-        following = spans[i + 1].start if i + 1 < len(spans) else len(text)
-        parts.append(text[span.start : following])
-        kept_any = True
-        last_kept = i
-    if not kept_any:
+    if len(removed) == len(spans):
         return ""
+    # Cut each removed paragraph together with the separator after it; only the (few) removed
+    # paragraphs are visited, and the kept text between them is copied in whole slices.
+    parts: list[str] = []
+    cursor = 0
+    for i in removed:
+        parts.append(text[cursor : spans[i].start])
+        cursor = spans[i + 1].start if i + 1 < len(spans) else len(text)
+    parts.append(text[cursor:])
     out = "".join(parts)
+    last_kept = len(spans) - 1
+    while not keep[last_kept]:
+        last_kept -= 1
     if last_kept != len(spans) - 1:
         # The separator after the last kept paragraph led to dropped text: trim it to one line end.
-        tail_start = spans[last_kept].end
-        next_start = spans[last_kept + 1].start
-        sep = text[tail_start:next_start]
+        sep = text[spans[last_kept].end : spans[last_kept + 1].start]
         out = out[: len(out) - len(sep)] + _single_line_end(sep)
     return out
 

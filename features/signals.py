@@ -284,6 +284,21 @@ def neighbour_offsets(window: int) -> list[int]:
     return [*range(-window, 0), *range(1, window + 1)]
 
 
+def neighbour_rows(
+    bounds: tuple[np.ndarray, np.ndarray], window: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's neighbour at every offset of :func:`neighbour_offsets`, within its article.
+
+    Returns ``(rows, present)``, both of shape (n, 2 * window): the neighbour's row index (0
+    where there is none, so it can be used to gather) and whether it exists.
+    """
+    starts, ends = bounds
+    offsets = np.asarray(neighbour_offsets(window), dtype=np.int64)
+    target = np.arange(len(starts))[:, None] + offsets[None, :]
+    present = (target >= starts[:, None]) & (target < ends[:, None])
+    return np.where(present, target, 0), present
+
+
 def shift_within_articles(
     values: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], window: int
 ) -> np.ndarray:
@@ -298,14 +313,11 @@ def shift_within_articles(
     n = len(values)
     k = values.shape[1] if values.ndim == 2 else 1
     values = values.reshape(n, k)
-    offsets = np.asarray(neighbour_offsets(window), dtype=np.int64)
-    starts, ends = bounds
-    target = np.arange(n)[:, None] + offsets[None, :]
-    present = (target >= starts[:, None]) & (target < ends[:, None])
+    rows, present = neighbour_rows(bounds, window)
     # Every row's neighbours in one gather; rows outside the article read row 0, then zeroed.
-    shifted = values[np.where(present, target, 0)] * present[:, :, None]
+    shifted = values[rows] * present[:, :, None]
     out = np.concatenate([shifted, present[:, :, None].astype(np.float64)], axis=2)
-    return out.reshape(n, len(offsets) * (k + 1))
+    return out.reshape(n, rows.shape[1] * (k + 1))
 
 
 def shape_signals(scan: Scan, window: int = WINDOW_DEFAULT) -> np.ndarray:
@@ -450,6 +462,7 @@ __all__ = [
     "VOICE_NAMES",
     "WINDOW_DEFAULT",
     "neighbour_offsets",
+    "neighbour_rows",
     "place_signals",
     "shape_matrix",
     "shape_names",

@@ -3,8 +3,10 @@
 import numpy as np
 import pytest
 from newsclean.features import paragraph_table, scan_table
+from newsclean.features.signals import voice_signals
 
 import newsclean.scorer as scorer_module
+from newsclean.classifier import first_pass_features
 from newsclean.scorer import BoostedTrees, Scorer
 
 ARTICLES = [
@@ -37,6 +39,24 @@ def test_estimator_and_scorer_agree(tiny_model):
     table, paragraphs, lengths = _paragraphs_and_lengths(ARTICLES)
     estimator = tiny_model.predict_proba(table)[:, 0]
     assert np.allclose(tiny_model.scorer_.score_paragraphs(paragraphs, lengths)[1], estimator)
+
+
+def test_first_pass_equals_the_fitted_linear_model(tiny_model):
+    # The scorer folds the standardisation into the weights and weighs the neighbours' shape
+    # before gathering it; the result must still be the fitted SGD model's probability.
+    table, _, _ = _paragraphs_and_lengths(ARTICLES)
+    scorer = tiny_model.scorer_
+    scan = scan_table(table, scorer.max_chars)
+    features, _ = first_pass_features(
+        scan,
+        voice_signals(scan),
+        scorer.window,
+        scorer.n_features,
+        scaling=(scorer.dense_mean, scorer.dense_scale),
+    )
+    expected = tiny_model.first_pass_.predict_proba(features)[:, 1]
+    assert np.abs(scorer.dense_coef[18:94]).max() > 0  # the neighbour weights are in play
+    assert np.allclose(scorer.scores(scan)[0], expected, atol=1e-5)  # word weights are float32
 
 
 def test_arrays_round_trip(tiny_model):

@@ -39,3 +39,29 @@ def test_round_trip(parts, sep):
     # every non-blank line is exactly one paragraph
     expected = [p.rstrip("\r") for p in text.split("\n") if p.rstrip("\r").strip()]
     assert [s.text for s in spans] == expected
+
+
+def _join_by_chunks(text, spans, keep):
+    """join_kept's contract spelled out: the text before the first paragraph, then each kept
+    paragraph with the separator after it, the last separator cut to one line end when the
+    text after it was dropped."""
+    if not any(keep):
+        return "" if spans else text
+    out = text[: spans[0].start] if spans else text
+    for i, span in enumerate(spans):
+        if keep[i]:
+            out += text[span.start : spans[i + 1].start if i + 1 < len(spans) else len(text)]
+    last = max(i for i, k in enumerate(keep) if k)
+    if last < len(spans) - 1:
+        sep = text[spans[last].end : spans[last + 1].start]
+        newline = sep.index("\n")
+        out = out[: len(out) - len(sep)] + ("\r\n" if sep[newline - 1 : newline] == "\r" else "\n")
+    return out
+
+
+@given(lines, st.sampled_from(["\n", "\r\n", "\n\n", "\n \r\n"]), st.data())
+def test_join_equals_the_paragraph_by_paragraph_rebuild(parts, sep, data):
+    text = sep.join(parts)
+    spans = split_paragraphs(text)
+    keep = data.draw(st.lists(st.booleans(), min_size=len(spans), max_size=len(spans)))
+    assert join_kept(text, spans, keep) == _join_by_chunks(text, spans, keep)
