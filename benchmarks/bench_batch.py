@@ -10,6 +10,15 @@ sentence templates written for this benchmark), then runs, each in its own proce
 * ``jobs1`` / ``jobs2``: ``newsclean clean --jobs 1`` / ``--jobs 2``;
 * ``dask``: ``newsclean clean --engine dask`` on a 2-worker ``LocalCluster``.
 
+The batch issue's two ratios (one process's rate over pass-through's and over jusText's) are
+also measured **paired**: pass-through, jusText and ``--jobs 1`` clean the same first articles
+back to back, in a few rounds whose order alternates, and each round gives its own ratios. The
+speed of this kind of shared machine drifts from minute to minute, so runs minutes apart (the
+runs above) can move a ratio by a fifth; the paired rounds' median is the figure to quote.
+Paired rates use each run's own time for the articles, so the interpreter's start does not
+weigh on short runs: the loop for pass-through and jusText, and newsclean's reported time,
+which also includes loading the model (against newsclean, not for it).
+
 Peak memory is the largest sum of RSS over the process and all its children, polled every
 50 ms. Results go to a JSON file with the machine's CPU count and platform.
 
@@ -23,11 +32,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
 import json
 import os
 import platform
 import random
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -43,6 +55,10 @@ PARAGRAPHS_PER_ARTICLE = 36
 #: Share of an article's paragraphs that are boilerplate lines.
 BOILERPLATE_SHARE = 0.25
 _MB = 1024 * 1024
+#: The paired comparison: its modes, rounds and the articles each run cleans.
+PAIRED_MODES = ("passthrough", "justext", "jobs1")
+PAIRED_ROUNDS_DEFAULT = 3
+PAIRED_ARTICLES_DEFAULT = 8_000
 
 # Sentence templates written for this benchmark (not taken from any publication).
 _SUBJECTS = [
@@ -166,6 +182,7 @@ def passthrough(inputs: list[str], out: str, clean_with_justext: bool = False) -
             return "\n".join(line for line, label in zip(lines, labels) if label == "editorial")
 
     Path(out).mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
     for k, path in enumerate(inputs):
         with (
             open(path, encoding="utf-8") as src,
@@ -176,6 +193,7 @@ def passthrough(inputs: list[str], out: str, clean_with_justext: bool = False) -
                 if clean is not None:
                     record["text"] = clean(record["text"])
                 dst.write(json.dumps(record, ensure_ascii=False) + "\n")
+    print(f"bench: work seconds {time.perf_counter() - started:.4f}", file=sys.stderr)
 
 
 def measure(cmd: list[str]) -> dict:
@@ -199,8 +217,18 @@ def measure(cmd: list[str]) -> dict:
         "seconds": round(seconds, 3),
         "peak_rss_mb": round(peak / _MB, 1),
         "exit_code": proc.returncode,
-        "summary": [line for line in err.splitlines() if line.startswith("newsclean")],
+        "summary": [line for line in err.splitlines() if line.startswith(("newsclean", "bench:"))],
     }
+
+
+def work_seconds(result: dict) -> float:
+    """Seconds a run spent on the articles, from its own report: the loop of pass-through and
+    jusText (after their imports); newsclean's "time:" line, which includes loading the model."""
+    for line in result["summary"]:
+        found = re.search(r"(?:bench: work seconds|newsclean clean: time:) ([\d.]+)", line)
+        if found:
+            return float(found.group(1))
+    raise RuntimeError(f"the run reported no time: {result['summary']}")
 
 
 def command(mode: str, inputs: list[str], out: str, model: str | None) -> list[str]:
@@ -214,6 +242,45 @@ def command(mode: str, inputs: list[str], out: str, model: str | None) -> list[s
     if mode == "dask":
         cmd += ["--engine", "dask", "--jobs", "2"]
     return cmd
+
+
+def paired(first_shard: str, work: Path, articles: int, rounds: int, model: str | None) -> dict:
+    """Pass-through, jusText and ``--jobs 1`` on the same ``articles``, back to back, ``rounds``
+    times (the order reverses every other round); ratios per round and their medians."""
+    sample = work / "paired" / "sample.jsonl"
+    sample.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(first_shard, encoding="utf-8") as src, open(sample, "w", encoding="utf-8") as dst:
+        for line in itertools.islice(src, articles):
+            dst.write(line)
+            n += 1
+    per_round = []
+    for r in range(rounds):
+        order = PAIRED_MODES if r % 2 == 0 else PAIRED_MODES[::-1]
+        rates = {}
+        for mode in order:
+            result = measure(command(mode, [str(sample)], str(work / f"paired-{mode}"), model))
+            shutil.rmtree(work / f"paired-{mode}", ignore_errors=True)
+            if result["exit_code"] != 0:
+                raise RuntimeError(f"paired {mode} run failed: {result['summary']}")
+            rates[mode] = round(n / work_seconds(result), 1)
+        per_round.append(
+            {
+                "order": list(order),
+                "articles_per_s": rates,
+                "share_of_passthrough": round(rates["jobs1"] / rates["passthrough"], 4),
+                "times_justext": round(rates["jobs1"] / rates["justext"], 2),
+            }
+        )
+        print(f"paired round {r + 1}: {per_round[-1]}", file=sys.stderr)
+    return {
+        "articles": n,
+        "rounds": per_round,
+        "median_share_of_passthrough": statistics.median(
+            r["share_of_passthrough"] for r in per_round
+        ),
+        "median_times_justext": statistics.median(r["times_justext"] for r in per_round),
+    }
 
 
 def machine() -> dict:
@@ -253,6 +320,18 @@ def main(argv: list[str] | None = None) -> int:
         default=20_000,
         help="jusText runs on the first N articles only (it is slow); default %(default)s",
     )
+    parser.add_argument(
+        "--paired-rounds",
+        type=int,
+        default=PAIRED_ROUNDS_DEFAULT,
+        help="rounds of the paired ratio measurement (0: skip); default %(default)s",
+    )
+    parser.add_argument(
+        "--paired-articles",
+        type=int,
+        default=PAIRED_ARTICLES_DEFAULT,
+        help="articles each paired run cleans (from the first shard); default %(default)s",
+    )
     args = parser.parse_args(argv)
     if args.passthrough:
         passthrough(args.passthrough[1:], args.passthrough[0])
@@ -285,6 +364,9 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             shutil.rmtree(work / f"out-{mode}", ignore_errors=True)
+        pairs = None
+        if args.paired_rounds > 0:
+            pairs = paired(inputs[0], work, args.paired_articles, args.paired_rounds, args.model)
     finally:
         if not args.workdir:
             shutil.rmtree(work, ignore_errors=True)
@@ -297,6 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "dump": dump,
         "runs": runs,
+        "paired": pairs,
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(results, indent=2) + "\n")

@@ -340,7 +340,9 @@ def _run_batch(args, out: Path) -> str:
     n = BATCH_ARTICLES_QUICK if args.quick else BATCH_ARTICLES_DEFAULT
     # Its own file: batch.json is bench_batch.py's full-size result, kept by its owner.
     target = out / BATCH_OUT
+    # The paired ratio rounds are the full-size run's (bench_batch.py run by itself).
     cmd = [sys.executable, str(script), "--articles", str(n), "--out", str(target)]
+    cmd += ["--paired-rounds", "0"]
     if args.model:
         cmd += ["--model", args.model]
     try:

@@ -29,11 +29,13 @@ import numpy as np
 
 from newsclean.features.scan import Scan, bounds_from_lengths, groups, scan_texts
 from newsclean.features.signals import (
+    PLACE_NAMES,
     SHAPE_NAMES,
     VOICE_NAMES,
     neighbour_rows,
     place_signals,
     shape_matrix,
+    shape_names,
     shape_signals,
     shift_within_articles,
     voice_signals,
@@ -369,6 +371,10 @@ class Scorer:
         word_coef = np.asarray(arrays["word_coef"])
         if len(word_coef) != n_features:
             raise ValueError(f"word_coef has {len(word_coef)} weights for {n_features} features")
+        width = dense_width(window)
+        for name in ("dense_mean", "dense_scale", "dense_coef"):
+            if np.shape(arrays[name]) != (width,):
+                raise ValueError(f"{name} has shape {np.shape(arrays[name])}; expected ({width},)")
         return cls(
             n_features=n_features,
             window=window,
@@ -383,6 +389,11 @@ class Scorer:
 
 
 _CONTEXT_PREFIX = "context_"
+
+
+def dense_width(window: int) -> int:
+    """Number of :func:`dense_signals` columns for ``window`` neighbours on each side."""
+    return len(shape_names(window)) + len(VOICE_NAMES) + len(PLACE_NAMES)
 
 
 def context_width(window: int) -> int:
@@ -404,5 +415,6 @@ __all__ = [
     "context_matrix",
     "context_width",
     "dense_signals",
+    "dense_width",
     "sigmoid",
 ]

@@ -7,7 +7,7 @@ from newsclean.features.signals import voice_signals
 
 import newsclean.scorer as scorer_module
 from newsclean.classifier import first_pass_features
-from newsclean.scorer import BoostedTrees, Scorer
+from newsclean.scorer import BoostedTrees, Scorer, dense_width
 
 ARTICLES = [
     "Council approves the budget\nThe council voted on Tuesday to approve the budget.\nSign up",
@@ -141,4 +141,12 @@ def test_boosted_trees_refuse_corrupt_arrays(tiny_model):
     arrays = tiny_model.scorer_.to_arrays()
     arrays["context_feature"] = arrays["context_feature"] + 1000
     with pytest.raises(ValueError, match="inputs beyond"):
+        Scorer.from_arrays(arrays)
+
+
+def test_scorer_refuses_dense_weights_of_another_layout(tiny_model):
+    arrays = tiny_model.scorer_.to_arrays()
+    assert len(arrays["dense_coef"]) == dense_width(tiny_model.scorer_.window)
+    arrays["dense_coef"] = arrays["dense_coef"][:-1]
+    with pytest.raises(ValueError, match="dense_coef has shape"):
         Scorer.from_arrays(arrays)
