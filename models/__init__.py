@@ -119,16 +119,41 @@ def _jsonable(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool)) or value is None
 
 
+def check_threshold(value: object, what: str = "threshold") -> float:
+    """``value`` as a float if it is a real number in [0, 1]; else a clear error.
+
+    A NaN threshold would remove every paragraph (no score is below it), so it is refused like
+    any value outside [0, 1].
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{what} must be a number in [0, 1], got {type(value).__name__}")
+    if not 0.0 <= float(value) <= 1.0:  # also false for NaN
+        raise ValueError(f"{what} must be a number in [0, 1], got {value!r}")
+    return float(value)
+
+
 def read_card(directory: str | os.PathLike) -> dict[str, Any]:
-    """The model card of an exported model folder."""
+    """The model card of an exported model folder, with its threshold and params checked."""
     path = Path(directory) / CARD_NAME
     try:
-        return json.loads(path.read_text())
+        card = json.loads(path.read_text())
     except FileNotFoundError:
         raise FileNotFoundError(
             f"no model card at {path}: a newsclean model folder holds {ARTIFACT_NAME} and "
             f"{CARD_NAME} (written by `newsclean train --export DIR`)"
         ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"model card {path} is not valid JSON ({exc}); re-export the model"
+        ) from None
+    if not isinstance(card, dict):
+        raise ValueError(f"model card {path} must be a JSON object, got {type(card).__name__}")
+    if "threshold" not in card:
+        raise ValueError(f"model card {path} has no threshold; re-export the model")
+    card["threshold"] = check_threshold(card["threshold"], f"the threshold in {path}")
+    if not isinstance(card.get("params", {}), dict):
+        raise ValueError(f"model card {path}: params must be a JSON object")
+    return card
 
 
 def load_artifact(directory: str | os.PathLike) -> tuple[Scorer, dict[str, Any]]:
@@ -165,7 +190,11 @@ def load_artifact(directory: str | os.PathLike) -> tuple[Scorer, dict[str, Any]]
             "it with `newsclean train --export`, or reinstall newsclean for the shipped model."
         )
     with np.load(artifact, allow_pickle=False) as arrays:
-        return Scorer.from_arrays(arrays), card
+        # Read-only: one loaded model is shared by every caller and thread of the process.
+        frozen = {name: arrays[name] for name in arrays.files}
+    for values in frozen.values():
+        values.setflags(write=False)
+    return Scorer.from_arrays(frozen), card
 
 
 __all__ = [
@@ -174,6 +203,7 @@ __all__ = [
     "CARD_NAME",
     "DEFAULT_MODEL_DIR",
     "ModelIntegrityError",
+    "check_threshold",
     "export_model",
     "load_artifact",
     "read_card",

@@ -123,10 +123,14 @@ def normalise_domain(domain: object) -> str | None:
     --------
     >>> normalise_domain(" WWW.Example.com. ")
     'example.com'
+    >>> normalise_domain("https://www.example.com/news/1")
+    'example.com'
     """
     if not isinstance(domain, str):
         return None
     key = domain.strip().lower().rstrip(".")
+    if "/" in key or ":" in key:  # a URL or host:port, not a bare domain: use its host
+        return domain_from_url(key)
     key = key.removeprefix("www.")
     return key or None
 
@@ -351,10 +355,14 @@ class PublisherMemory:
         )
         memory.n_duplicates = int(data.get("n_duplicates", 0))
         for domain, entry in data["domains"].items():
-            memory._articles[domain] = {int(a, 16) for a in entry["articles"]}
-            memory._paragraphs[domain] = {
-                int(k, 16): int(n) for k, n in entry["paragraphs"].items()
-            }
+            key = normalise_domain(domain)
+            if key is None:
+                raise ValueError(f"publisher memory: {domain!r} is not a domain")
+            # Keys are stored normalised; a hand-edited file may hold two spellings of one.
+            memory._articles.setdefault(key, set()).update(int(a, 16) for a in entry["articles"])
+            counts = memory._paragraphs.setdefault(key, {})
+            for k, n in entry["paragraphs"].items():
+                counts[int(k, 16)] = counts.get(int(k, 16), 0) + int(n)
         return memory
 
     def save(self, path: str | os.PathLike) -> Path:

@@ -24,7 +24,13 @@ import numpy as np
 
 from newsclean.features.segment import Span, join_kept, split_paragraphs
 from newsclean.memory import PublisherMemory
-from newsclean.models import DEFAULT_MODEL_DIR, load_artifact
+from newsclean.models import (
+    ARTIFACT_NAME,
+    CARD_NAME,
+    DEFAULT_MODEL_DIR,
+    check_threshold,
+    load_artifact,
+)
 from newsclean.scorer import BOILERPLATE, EDITORIAL, Scorer
 
 if TYPE_CHECKING:  # pandas and scikit-learn are imported only when they are used
@@ -41,8 +47,7 @@ _HTML_SNIFF_CHARS = 20_000
 #: Model sources that :func:`load_model` resolves through MLflow.
 MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
-_scorers: dict[str, tuple[Scorer, dict]] = {}
-_estimators: dict[str, ParagraphClassifier] = {}
+_scorers: dict[tuple, tuple[Scorer, dict]] = {}
 _cache_lock = threading.RLock()
 
 
@@ -93,7 +98,7 @@ class CleanResult:
 
 
 def load_model(source: str | os.PathLike | None = None) -> ParagraphClassifier:
-    """Load a model, once per source (later calls return the cached object).
+    """Load a model: the shipped one, an exported folder, or an MLflow model URI.
 
     Parameters
     ----------
@@ -105,33 +110,47 @@ def load_model(source: str | os.PathLike | None = None) -> ParagraphClassifier:
     Returns
     -------
     model : ParagraphClassifier
-        Read-only after loading, so one object can serve many threads. Its ``threshold`` is the
-        one chosen in training (the model card's).
+        A new estimator around the source's scorer, whose weights are loaded once per source
+        (see :func:`load_scorer`), read-only and shared, so threads can share them. Its
+        ``threshold`` is the one chosen in training (the model card's); changing it changes
+        this estimator only.
     """
     from newsclean.classifier import ParagraphClassifier
 
-    key = _cache_key(source)
-    with _cache_lock:
-        model = _estimators.get(key)
-        if model is None:
-            scorer, card = load_scorer(source)
-            known = ParagraphClassifier().get_params()
-            params = {k: v for k, v in card.get("params", {}).items() if k in known}
-            params["threshold"] = float(card["threshold"])
-            model = ParagraphClassifier.from_scorer(scorer, **params)
-            _estimators[key] = model
-    return model
+    scorer, card = load_scorer(source)
+    known = ParagraphClassifier().get_params()
+    params = {k: v for k, v in card.get("params", {}).items() if k in known}
+    params["threshold"] = card["threshold"]
+    return ParagraphClassifier.from_scorer(scorer, **params)
 
 
-def _cache_key(source: str | os.PathLike | None) -> str:
-    return "default" if source is None else str(source)
+def _cache_key(source: str | os.PathLike | None) -> tuple:
+    """What identifies a loaded model: the resolved folder and the versions of its two files
+    (so a relative path means the same after ``chdir`` and a changed file is loaded and checked
+    again); an MLflow URI as written."""
+    if source is None:
+        return ("default",)
+    if str(source).startswith(MLFLOW_SCHEMES):
+        return ("mlflow", str(source))
+    directory = Path(source).resolve()
+    if directory.is_file():
+        directory = directory.parent
+    versions = []
+    for name in (CARD_NAME, ARTIFACT_NAME):
+        try:
+            stat = (directory / name).stat()
+            versions.append((stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            versions.append(None)  # load_artifact reports what is missing
+    return ("folder", str(directory), *versions)
 
 
 def load_scorer(source: str | os.PathLike | None = None) -> tuple[Scorer, dict]:
     """The scorer and card of a model source, loaded once (integrity-checked, no pickle).
 
     What :func:`clean` and friends use; unlike :func:`load_model` it imports neither
-    scikit-learn nor pandas, so worker processes start fast.
+    scikit-learn nor pandas, so worker processes start fast. A folder is loaded again (and
+    checked again) when its files change.
     """
     key = _cache_key(source)
     with _cache_lock:
@@ -170,14 +189,14 @@ def _resolve(model: ParagraphClassifier | str | os.PathLike | None) -> tuple[Sco
     """The scorer and default threshold of ``model`` (an estimator, a source, or None)."""
     if model is None or isinstance(model, (str, os.PathLike)):
         scorer, card = load_scorer(model)
-        return scorer, float(card["threshold"])
+        return scorer, card["threshold"]  # checked when the card was loaded
     scorer = getattr(model, "scorer_", None)
     if not isinstance(scorer, Scorer):
         raise TypeError(
             "model must be a fitted ParagraphClassifier, a model folder, an MLflow model URI "
             f"or None, got {type(model).__name__}"
         )
-    return scorer, float(model.threshold)
+    return scorer, check_threshold(model.threshold, "the model's threshold")
 
 
 def _check_text(text: object, where: str = "text") -> str:
@@ -196,7 +215,7 @@ def _warn_if_html(text: str) -> None:
             "the text looks like HTML; newsclean expects extracted plain text (one paragraph "
             "per line), e.g. the output of trafilatura or jusText",
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,  # _warn_if_html, _clean_many, the public function, its caller
         )
 
 
@@ -232,8 +251,29 @@ def clean_texts(
     -------
     list of CleanResult, one per text, in order.
     """
+    return _clean_many(
+        texts, model=model, threshold=threshold, annotate=annotate, memory=memory, domains=domains
+    )
+
+
+def _clean_many(
+    texts: Sequence[str],
+    *,
+    model: ParagraphClassifier | str | os.PathLike | None = None,
+    threshold: float | None = None,
+    annotate: bool = False,
+    memory: PublisherMemory | None = None,
+    domains: Sequence[str | None] | None = None,
+) -> list[CleanResult]:
+    """:func:`clean_texts`; every public function calls it directly, so that a warning's
+    stack level points at the caller's line whichever function was called."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError(
+            f"texts must be a sequence of str, got {type(texts).__name__}: use clean() for one text"
+        )
+    texts = list(texts)  # also takes a generator, which the loops below would read twice
     scorer, model_threshold = _resolve(model)
-    cut = model_threshold if threshold is None else float(threshold)
+    cut = model_threshold if threshold is None else check_threshold(threshold)
     if memory is not None:
         domains = _check_memory(memory, domains, len(texts))
     spans_by_article: list[list[Span]] = []
@@ -323,7 +363,7 @@ def classify(
     >>> [p.text for p in classify("Headline\\n\\nFirst paragraph.")]
     ['Headline', 'First paragraph.']
     """
-    return clean_texts(
+    return _clean_many(
         [_check_text(text)],
         model=model,
         threshold=threshold,
@@ -359,7 +399,7 @@ def clean(
     >>> clean("")
     ''
     """
-    return clean_texts(
+    return _clean_many(
         [_check_text(text)], model=model, threshold=threshold, **_single_memory(memory, domain)
     )[0].text
 
@@ -388,8 +428,14 @@ def clean_frame(
     """
     if column not in df.columns:
         raise KeyError(f"column {column!r} not in frame; columns are {list(df.columns)}")
+    if list(df.columns).count(column) > 1:
+        raise ValueError(f"the frame has {list(df.columns).count(column)} columns named {column!r}")
     values = df[column].tolist()
     for label, value in zip(df.index, values):
+        if value is None or (isinstance(value, float) and value != value):  # None or NaN
+            raise TypeError(
+                f"{column}[{label!r}] is missing (None or NaN): fill or drop missing texts first"
+            )
         _check_text(value, f"{column}[{label!r}]")
     domains = None
     if memory is not None:
@@ -398,7 +444,7 @@ def clean_frame(
         if domain_column not in df.columns:
             raise KeyError(f"column {domain_column!r} not in frame; columns are {list(df.columns)}")
         domains = [d if isinstance(d, str) else None for d in df[domain_column].tolist()]
-    results = clean_texts(
+    results = _clean_many(
         values,
         model=model,
         threshold=threshold,

@@ -104,6 +104,9 @@ def test_normalisation_folds_case_digits_and_whitespace_only():
 def test_domains_from_fields_and_urls():
     assert normalise_domain(" WWW.Courier.Example. ") == "courier.example"
     assert normalise_domain("") is None and normalise_domain(None) is None
+    # A URL or host:port given as a domain means its host.
+    assert normalise_domain("https://www.Courier.Example/a/b") == "courier.example"
+    assert normalise_domain("courier.example:8080") == "courier.example"
     assert domain_from_url("https://www.Courier.Example:8443/a/b?c=1") == "courier.example"
     assert domain_from_url("courier.example/story") == "courier.example"
     assert domain_from_url("not a url at all") is None
@@ -308,6 +311,17 @@ def test_save_load_round_trip_is_atomic_and_deterministic(tmp_path):
     assert load_memory(path) is load_memory(path)
     PublisherMemory(min_support=9).save(path)
     assert load_memory(path).min_support == 9
+
+
+def test_load_normalises_hand_written_domain_keys():
+    texts, domains = _domain_a_and_b()
+    memory = PublisherMemory()
+    memory.update(texts, domains)
+    data = memory.to_dict()
+    data["domains"] = {k.upper(): v for k, v in data["domains"].items()}
+    loaded = PublisherMemory.from_dict(data)
+    assert loaded.to_dict() == memory.to_dict()
+    assert loaded.support([HOUSE_NOTE], "courier.example").tolist() == [5]
 
 
 def test_load_refuses_files_that_are_not_memories(tmp_path):

@@ -69,6 +69,24 @@ def test_a_card_cannot_point_outside_its_folder(tiny_model_dir, tmp_path):
         load_artifact(folder)
 
 
+@pytest.mark.parametrize(
+    "card_text, match",
+    [
+        ("{not json", "is not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"format": 2}', "has no threshold"),
+        ('{"format": 2, "threshold": NaN}', "must be a number in"),
+        ('{"format": 2, "threshold": 7}', "must be a number in"),
+        ('{"format": 2, "threshold": 0.5, "params": [1]}', "params must be a JSON object"),
+    ],
+)
+def test_a_broken_card_is_refused_naming_the_file(tmp_path, card_text, match):
+    (tmp_path / "model_card.json").write_text(card_text)
+    with pytest.raises(ValueError, match=match) as error:
+        load_artifact(tmp_path)
+    assert "model_card.json" in str(error.value)
+
+
 def test_missing_card(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"model_card\.json"):
         load_artifact(tmp_path)

@@ -1,5 +1,6 @@
 """The library call: API contract on the tiny model, behaviour on the shipped model."""
 
+import shutil
 import threading
 import warnings
 
@@ -8,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from newsclean.features import split_paragraphs
+from newsclean.models import ModelIntegrityError
 
 import newsclean
 from newsclean import classify, clean, clean_frame, clean_texts
@@ -84,8 +86,26 @@ def test_classify_fields(tiny_model):
 
 def test_threshold_extremes(tiny_model):
     text = article(STORY, NEWSLETTER_BOX)
-    assert clean(text, model=tiny_model, threshold=1.01) == text
+    assert clean(text, model=tiny_model, threshold=1.0) == text
     assert clean(text, model=tiny_model, threshold=0.0) == ""
+
+
+@pytest.mark.parametrize(
+    "value, error",
+    [
+        (float("nan"), ValueError),
+        (-0.1, ValueError),
+        (1.5, ValueError),
+        (float("inf"), ValueError),
+        ("0.5", TypeError),
+        (True, TypeError),
+        ([0.5], TypeError),
+    ],
+)
+def test_threshold_outside_0_1_is_refused(tiny_model, value, error):
+    # A NaN threshold used to remove every paragraph: nothing compares below NaN.
+    with pytest.raises(error, match="threshold must be a number in"):
+        clean(article(STORY), model=tiny_model, threshold=value)
 
 
 @pytest.mark.parametrize(
@@ -98,8 +118,28 @@ def test_non_str_raises_type_error_naming_the_type(tiny_model, value, match):
 
 
 def test_html_input_warns(tiny_model):
-    with pytest.warns(UserWarning, match="looks like HTML"):
+    with pytest.warns(UserWarning, match="looks like HTML") as caught:
         clean("<html><body><p>Hello</p><div>World</div></body></html>", model=tiny_model)
+    assert caught[0].filename == __file__  # points at the caller's line, not newsclean's
+
+
+def test_clean_texts_wants_a_sequence_of_texts(tiny_model):
+    with pytest.raises(TypeError, match="use clean"):
+        clean_texts("Give now\nThe council met.", model=tiny_model)
+    texts = [article(STORY), article(NEWSLETTER_BOX)]
+    from_generator = clean_texts((t for t in texts), model=tiny_model)
+    assert [r.text for r in from_generator] == [
+        r.text for r in clean_texts(texts, model=tiny_model)
+    ]
+
+
+def test_clean_frame_names_missing_texts_and_duplicate_columns(tiny_model):
+    df = pd.DataFrame({"text": [article(STORY), None]}, index=["a", "b"])
+    with pytest.raises(TypeError, match=r"text\['b'\] is missing"):
+        clean_frame(df, model=tiny_model)
+    twice = pd.DataFrame([["x", "y"]], columns=["text", "text"])
+    with pytest.raises(ValueError, match="2 columns named 'text'"):
+        clean_frame(twice, model=tiny_model)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         clean("Prices rose 3% <5% forecast> said the bank.", model=tiny_model)
@@ -107,7 +147,7 @@ def test_html_input_warns(tiny_model):
 
 def test_huge_paragraph_finishes(tiny_model):
     text = "word " * 2_000_000 + "\nSecond line."  # a 10 MB paragraph
-    out = clean(text, model=tiny_model, threshold=1.01)
+    out = clean(text, model=tiny_model, threshold=1.0)
     assert out == text
 
 
@@ -145,7 +185,7 @@ def test_loaded_model_is_cached_and_thread_safe(tiny_model_dir):
         t.start()
     for t in threads:
         t.join()
-    assert len({id(m) for m in models}) == 1
+    assert len({id(m.scorer_) for m in models}) == 1  # the weights are loaded once
     texts = [article(STORY, NEWSLETTER_BOX)] * 4
     expected = clean(texts[0], model=models[0])
     results = []
@@ -158,6 +198,37 @@ def test_loaded_model_is_cached_and_thread_safe(tiny_model_dir):
     for w in workers:
         w.join()
     assert results == [expected] * 4
+
+
+def test_loaded_models_do_not_share_their_settings(tiny_model_dir):
+    first, second = newsclean.load_model(tiny_model_dir), newsclean.load_model(tiny_model_dir)
+    first.set_params(threshold=0.0)
+    assert second.threshold == newsclean.load_model(tiny_model_dir).threshold > 0.0
+    with pytest.raises(ValueError, match="read-only"):
+        first.scorer_.word_coef[0] = 1.0
+
+
+def test_model_cache_follows_the_folder_not_the_path_string(tiny_model_dir, tmp_path, monkeypatch):
+    for name in ("a", "b"):
+        shutil.copytree(tiny_model_dir, tmp_path / name / "model")
+    card = tmp_path / "b" / "model" / "model_card.json"
+    card.write_text(card.read_text().replace('"threshold": ', '"threshold": 0.123, "x": '))
+    monkeypatch.chdir(tmp_path / "a")
+    threshold_a = newsclean.load_model("model").threshold
+    monkeypatch.chdir(tmp_path / "b")
+    assert newsclean.load_model("model").threshold == 0.123 != threshold_a
+
+
+def test_a_model_changed_after_loading_is_checked_again(tiny_model_dir, tmp_path):
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, folder)
+    newsclean.load_model(folder)
+    artifact = folder / "model.npz"
+    data = bytearray(artifact.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    artifact.write_bytes(bytes(data) + b"x")  # another size: the cache sees a new version
+    with pytest.raises(ModelIntegrityError, match="refusing to load"):
+        newsclean.load_model(folder)
 
 
 def test_import_is_light():

@@ -150,3 +150,11 @@ def test_scorer_refuses_dense_weights_of_another_layout(tiny_model):
     arrays["dense_coef"] = arrays["dense_coef"][:-1]
     with pytest.raises(ValueError, match="dense_coef has shape"):
         Scorer.from_arrays(arrays)
+
+
+def test_tree_walk_in_row_blocks_equals_one_walk(tiny_model, monkeypatch):
+    trees = tiny_model.scorer_.context
+    X = np.random.default_rng(1).normal(size=(1000, scorer_module.context_width(2)))
+    whole = trees.decision_function(X)
+    monkeypatch.setattr(scorer_module, "TREE_BLOCK_ROWS", 64)
+    assert np.array_equal(trees.decision_function(X), whole)
