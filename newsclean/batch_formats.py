@@ -346,8 +346,8 @@ class ParquetWriter(ShardWriter):
     """Parquet, one row group per batch, with a fixed schema.
 
     The schema is the input's (Parquet input, so every type is kept) or is inferred from the
-    first batch (JSONL/CSV input). A record that does not fit it goes to ``reject`` with reason
-    ``schema_mismatch`` instead of being dropped or coerced.
+    first batch (JSONL/CSV input). A record that does not fit it exactly goes to ``reject`` with
+    reason ``schema_mismatch`` instead of being dropped or coerced.
     """
 
     def __init__(
@@ -373,31 +373,55 @@ class ParquetWriter(ShardWriter):
         if not records:
             return 0
         if self.schema is None:
-            self.schema = _nullable_to_string(pa.Table.from_pylist(records).schema)
+            self.schema = _first_schema(records)
         if self._writer is None:
             self._open()
+        table = self._table_if_exact(records)
         good = records
-        try:
-            table = pa.Table.from_pylist(records, schema=self.schema)
-            if any(set(r) - set(self.schema.names) for r in records):
-                raise ValueError("new fields")
-        except (pa.ArrowException, ValueError, TypeError):
+        if table is None:  # find the records that do not fit, one by one
             good = []
-            names = set(self.schema.names)
             for r in records:
-                extra = sorted(set(r) - names)
-                if extra:
-                    self._reject(r, "schema_mismatch", f"fields not in the Parquet schema: {extra}")
-                    continue
-                try:
-                    pa.Table.from_pylist([r], schema=self.schema)
-                except (pa.ArrowException, ValueError, TypeError) as exc:
-                    self._reject(r, "schema_mismatch", " ".join(str(exc).split())[:200])
-                    continue
-                good.append(r)
+                problem = self._misfit(r)
+                if problem:
+                    self._reject(r, "schema_mismatch", problem)
+                else:
+                    good.append(r)
             table = pa.Table.from_pylist(good, schema=self.schema)
         self._writer.write_table(table)
         return len(good)
+
+    def _table_if_exact(self, records: list[dict]):
+        """The batch as a table of the file's schema, or None if any value would not survive
+        the conversion unchanged (Arrow would truncate 2.75 in an integer column or drop a key
+        missing from a struct without a word, so every value is read back and compared)."""
+        import pyarrow as pa
+
+        names = self.schema.names
+        if any(set(r) - set(names) for r in records):
+            return None
+        try:
+            table = pa.Table.from_pylist(records, schema=self.schema)
+        except (pa.ArrowException, ValueError, TypeError, OverflowError):
+            return None
+        expected = [{name: r.get(name) for name in names} for r in records]
+        return table if table.to_pylist() == expected else None
+
+    def _misfit(self, record: dict) -> str:
+        """Why ``record`` does not fit the schema exactly ("" if it does)."""
+        import pyarrow as pa
+
+        extra = sorted(set(record) - set(self.schema.names))
+        if extra:
+            return f"fields not in the Parquet schema: {extra}"
+        try:
+            (row,) = pa.Table.from_pylist([record], schema=self.schema).to_pylist()
+        except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
+            return " ".join(str(exc).split())[:200]
+        changed = [n for n in self.schema.names if row[n] != record.get(n)]
+        if changed:
+            types = ", ".join(f"{n} ({self.schema.field(n).type})" for n in changed)
+            return f"values would change in the Parquet schema's types: {types}"
+        return ""
 
     def _close(self) -> None:
         import pyarrow as pa
@@ -413,14 +437,33 @@ class ParquetWriter(ShardWriter):
             self._writer = False
 
 
-def _nullable_to_string(schema):
-    """A column that was all null in the first batch is typed ``string`` (not ``null``)."""
+def _first_schema(records: list[dict]):
+    """The schema of a JSONL/CSV output file, inferred from its first batch.
+
+    Where the batch's values disagree (an integer ``id`` here, a string there), the first
+    record decides and the others go to the rejects. A type Arrow could only call ``null``
+    (a field that was always null, or always an empty list) becomes ``string`` (a list of
+    strings), so later values of the usual kind still fit.
+    """
     import pyarrow as pa
 
-    return pa.schema(
-        [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in schema],
-        metadata=schema.metadata,
-    )
+    try:
+        schema = pa.Table.from_pylist(records).schema
+    except (pa.ArrowException, ValueError, TypeError, OverflowError):
+        schema = pa.Table.from_pylist(records[:1]).schema
+    return pa.schema([f.with_type(_without_null(f.type)) for f in schema], metadata=schema.metadata)
+
+
+def _without_null(arrow_type):
+    import pyarrow as pa
+
+    if pa.types.is_null(arrow_type):
+        return pa.string()
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type):
+        return pa.list_(_without_null(arrow_type.value_type))
+    if pa.types.is_struct(arrow_type):
+        return pa.struct([f.with_type(_without_null(f.type)) for f in arrow_type])
+    return arrow_type
 
 
 def annotation_type():

@@ -17,6 +17,10 @@ EPILOG = (
     "exit codes: 0 all work completed; 1 records rejected under --strict, or an input or shard "
     "failed (see the stats and rejects files); 2 usage or configuration error"
 )
+TRAIN_EPILOG = (
+    "exit codes: 0 trained (and registered or exported as asked); 1 an unexpected error; "
+    "2 usage, configuration or data error (the message names the file and row)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
         commands.add_parser(
             "train",
             help="train, evaluate, log to MLflow, register and export a model",
-            epilog=EPILOG,
+            epilog=TRAIN_EPILOG,
         )
     )
     return parser

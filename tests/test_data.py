@@ -2,7 +2,12 @@
 
 import pandas as pd
 import pytest
-from newsclean.training.data import apply_label_rules, load_labelled, load_user_table
+from newsclean.training.data import (
+    DataError,
+    apply_label_rules,
+    load_labelled,
+    load_user_table,
+)
 
 
 def table(rows, dataset="cleaneval"):
@@ -114,6 +119,55 @@ def test_user_table_missing_column_is_named(tmp_path):
     path = tmp_path / "bad.csv"
     pd.DataFrame({"article_id": [1], "text": ["x"], "label": ["editorial"]}).to_csv(path)
     with pytest.raises(ValueError, match=r"bad.csv: missing column\(s\) \['position'\]"):
+        load_user_table([path])
+
+
+def _user_rows(**changes):
+    frame = pd.DataFrame(
+        {
+            "article_id": ["a", "a", "b", "b"],
+            "position": [0, 1, 0, 1],
+            "text": ["Council votes", "Subscribe now", "Rain expected", "Share this"],
+            "label": ["editorial", "boilerplate", "editorial", "boilerplate"],
+            "domain": ["x.example", "x.example", "", ""],
+        }
+    )
+    for column, values in changes.items():
+        frame[column] = values
+    return frame
+
+
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        ({"position": ["0", "", "0", "1"]}, r"row 1: field 'position' must be a whole number"),
+        ({"position": [0, 1.5, 0, 1]}, r"row 1: field 'position' must be a whole number"),
+        ({"position": [0, 0, 0, 1]}, r"row 1: article 'a' has two paragraphs at position 0"),
+        ({"label": ["story", "boiler", "story", "boiler"]}, "no paragraph is labelled 'editorial'"),
+    ],
+)
+def test_user_table_errors_name_the_file_and_row(tmp_path, changes, match):
+    path = tmp_path / "mine.csv"
+    _user_rows(**changes).to_csv(path, index=False)
+    with pytest.raises(DataError, match=match) as error:
+        load_user_table([path])
+    assert "mine.csv" in str(error.value)
+
+
+def test_user_table_blank_domain_is_missing_and_unknown_labels_are_counted(tmp_path):
+    path = tmp_path / "mine.csv"
+    _user_rows(label=["editorial", "boilerplate", "editorial", "boiler-plate"]).to_csv(
+        path, index=False
+    )
+    with pytest.warns(UserWarning, match="1 of 4 paragraphs have a label other than"):
+        table = load_user_table([path])
+    assert table["domain"].tolist() == ["x.example", "x.example", "b", "b"]  # as a null would
+
+
+def test_user_table_unknown_file_type(tmp_path):
+    path = tmp_path / "mine.tsv"
+    path.write_text("article_id\tposition\n")
+    with pytest.raises(DataError, match="unknown file type"):
         load_user_table([path])
 
 

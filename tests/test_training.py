@@ -110,6 +110,14 @@ def test_train_registers_alias_and_exports(user_table, mlflow_env, tmp_path, cap
     capsys.readouterr()
     assert str(client.get_model_version_by_alias("t-model", "champion").version) == "3"
 
+    # another split seed: the holder may have trained on this run's test publishers, so the
+    # alias stays whatever the scores
+    assert run(parse_args([*argv[:-4], "--seed", "2"])) == 0
+    capsys.readouterr()
+    assert str(client.get_model_version_by_alias("t-model", "champion").version) == "3"
+    latest = client.get_run(client.get_model_version("t-model", "4").run_id)
+    assert "split seed 0, this run with 2" in latest.data.tags["promotion"]
+
 
 def test_param_and_note_reach_the_run(user_table, mlflow_env, tmp_path, capsys):
     from mlflow import MlflowClient
@@ -155,3 +163,22 @@ def test_train_usage_errors(tmp_path):
     with pytest.raises(SystemExit) as exc:
         parse_args(["train", "--data", str(tmp_path / "nope")])
     assert exc.value.code == 2
+
+
+def test_bad_data_exits_2_before_any_run(mlflow_env, tmp_path, capsys):
+    from mlflow import MlflowClient
+
+    from newsclean.cli import parse_args, run
+
+    data = tmp_path / "few.csv"
+    data.write_text(
+        "article_id,position,text,label,domain\n"
+        "1,0,The council met.,editorial,one.example\n"
+        "1,1,Subscribe now,boilerplate,one.example\n"
+    )
+    argv = ["train", "--data", str(data), "--experiment", "bad-data"]
+    assert run(parse_args(argv)) == 2
+    assert "too few to split by domain" in capsys.readouterr().err
+    client = MlflowClient()
+    experiment = client.get_experiment_by_name("bad-data")
+    assert experiment is None or not client.search_runs([experiment.experiment_id])  # no run

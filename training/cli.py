@@ -115,6 +115,7 @@ def parse_params(pairs: list[str]) -> dict:
 
 def run_train(args: argparse.Namespace) -> int:
     """Run a training; print the test metrics as JSON on stdout."""
+    from newsclean.training.data import DataError
     from newsclean.training.train import TrainConfig, run_training
 
     config = TrainConfig(
@@ -131,7 +132,11 @@ def run_train(args: argparse.Namespace) -> int:
         model_params=args.model_params,
         note=args.note,
     )
-    result = run_training(config)
+    try:
+        result = run_training(config)
+    except DataError as exc:
+        print(f"newsclean train: error: {exc}", file=sys.stderr)
+        return 2
     summary = {
         "threshold": result.threshold,
         "test": result.test["all"],

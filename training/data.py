@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -56,7 +57,7 @@ import pandas as pd
 
 EDITORIAL, BOILERPLATE, EITHER = "editorial", "boilerplate", "either"
 USER_COLUMNS = ("article_id", "position", "text", "label")
-USER_SUFFIXES = (".parquet", ".csv", ".jsonl", ".json", ".jsonl.gz")
+USER_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".jsonl", ".json", ".jsonl.gz")
 
 #: Sources whose gold usually starts after the headline (data README, "What editorial means").
 GOLD_AFTER_TITLE = frozenset({"scrapinghub", "readability", "wcxb"})
@@ -135,13 +136,22 @@ def _user_files(path: Path) -> list[Path]:
     )
 
 
+class DataError(ValueError):
+    """Labelled data that cannot be trained on; the message names the file and the problem."""
+
+
 def _read_any(path: Path) -> pd.DataFrame:
-    name = path.name
-    if name.endswith(".parquet"):
-        return pd.read_parquet(path)
-    if name.endswith(".csv"):
-        return pd.read_csv(path, keep_default_na=False, dtype={"text": str, "label": str})
-    return pd.read_json(path, lines=True, dtype={"text": str, "label": str})
+    name = path.name.lower()
+    try:
+        if name.endswith(".parquet"):
+            return pd.read_parquet(path)
+        if name.endswith((".csv", ".csv.gz")):
+            return pd.read_csv(path, keep_default_na=False, dtype={"text": str, "label": str})
+        if name.endswith((".jsonl", ".json", ".jsonl.gz")):
+            return pd.read_json(path, lines=True, dtype={"text": str, "label": str})
+    except Exception as exc:  # pandas' and pyarrow's errors do not name the file
+        raise DataError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from exc
+    raise DataError(f"{path}: unknown file type; labelled data files end in {list(USER_SUFFIXES)}")
 
 
 def load_user_table(files: list[Path]) -> pd.DataFrame:
@@ -151,22 +161,63 @@ def load_user_table(files: list[Path]) -> pd.DataFrame:
         frame = _read_any(path)
         missing = [c for c in USER_COLUMNS if c not in frame.columns]
         if missing:
-            raise ValueError(
+            raise DataError(
                 f"{path}: missing column(s) {missing}; a labelled table needs "
                 f"{list(USER_COLUMNS)} (and optionally 'domain')"
             )
         bad_text = ~frame["text"].map(lambda t: isinstance(t, str))
         if bad_text.any():
             row = int(np.flatnonzero(bad_text.to_numpy())[0])
-            raise ValueError(f"{path}: row {row}: field 'text' must be a string")
+            raise DataError(f"{path}: row {row}: field 'text' must be a string")
+        # Neighbours are read in position order, so a position must be a whole number.
+        position = pd.to_numeric(frame["position"], errors="coerce")
+        bad_position = position.isna() | (position != position.round())
+        if bad_position.any():
+            row = int(np.flatnonzero(bad_position.to_numpy())[0])
+            raise DataError(
+                f"{path}: row {row}: field 'position' must be a whole number, "
+                f"got {frame['position'].iloc[row]!r}"
+            )
+        frame["position"] = position.astype(np.int64)
+        frame["article_id"] = frame["article_id"].astype(str)
+        duplicate = frame.duplicated(["article_id", "position"])
+        if duplicate.any():
+            row = int(np.flatnonzero(duplicate.to_numpy())[0])
+            raise DataError(
+                f"{path}: row {row}: article {frame['article_id'].iloc[row]!r} has two "
+                f"paragraphs at position {frame['position'].iloc[row]}"
+            )
         frames.append(frame)
     table = pd.concat(frames, ignore_index=True)
-    table["article_id"] = table["article_id"].astype(str)
+    duplicate = table.duplicated(["article_id", "position"])
+    if duplicate.any():  # the same article in two files
+        row = int(np.flatnonzero(duplicate.to_numpy())[0])
+        raise DataError(
+            f"article {table['article_id'].iloc[row]!r} has two paragraphs at position "
+            f"{table['position'].iloc[row]} (in different files of {[str(f) for f in files]})"
+        )
     label = table["label"].astype(str).str.strip().str.lower()
-    table["label"] = np.where(label.isin([EDITORIAL, BOILERPLATE]), label, EITHER)
+    known = label.isin([EDITORIAL, BOILERPLATE])
+    for needed in (EDITORIAL, BOILERPLATE):
+        if not (label == needed).any():
+            found = sorted(label.unique().tolist())[:10]
+            raise DataError(
+                f"no paragraph is labelled {needed!r} in {[str(f) for f in files]}; labels must "
+                f"be 'editorial' or 'boilerplate' (anything else means unclear), found {found}"
+            )
+    if not known.all():
+        warnings.warn(
+            f"{int((~known).sum())} of {len(label)} paragraphs have a label other than "
+            "'editorial' or 'boilerplate': they are kept as context, not learned from or scored",
+            UserWarning,
+            stacklevel=2,
+        )
+    table["label"] = np.where(known, label, EITHER)
     if "domain" not in table.columns:
         table["domain"] = table["article_id"]
-    table["domain"] = table["domain"].fillna(table["article_id"]).astype(str)
+    # A blank domain cell (CSV) is a missing domain, as a null one is (Parquet, JSONL).
+    blank = table["domain"].map(lambda d: isinstance(d, str) and not d.strip())
+    table["domain"] = table["domain"].mask(blank).fillna(table["article_id"]).astype(str)
     table["dataset"] = table["dataset"].astype(str) if "dataset" in table.columns else "user"
     table["relabel"] = ""
     table = table.sort_values(["article_id", "position"], kind="stable").reset_index(drop=True)
@@ -325,6 +376,7 @@ __all__ = [
     "EDITORIAL",
     "EITHER",
     "USER_COLUMNS",
+    "DataError",
     "apply_label_rules",
     "data_fingerprint",
     "is_shared_data",

@@ -94,8 +94,13 @@ def register_with_alias(
     challenger_score: float,
     holder_score: float | None,
     promote: bool,
+    incomparable: str | None = None,
 ) -> tuple[str, str]:
-    """Register ``model_uri`` under ``name``; move ``alias`` if it wins. Return (version, why)."""
+    """Register ``model_uri`` under ``name``; move ``alias`` if it wins. Return (version, why).
+
+    ``incomparable`` says why the holder could not be scored on this run's test split; the
+    alias then stays unless ``promote``.
+    """
     from mlflow import MlflowClient
 
     version = mlflow.register_model(model_uri, name).version
@@ -104,6 +109,8 @@ def register_with_alias(
     client = MlflowClient()
     if promote:
         why = f"alias {alias!r} moved to version {version}: --promote"
+    elif incomparable:
+        return version, f"alias {alias!r} kept: {incomparable}; pass --promote to move it"
     elif holder_score is None:
         why = f"alias {alias!r} had no holder: set to version {version}"
     elif challenger_score > holder_score:

@@ -29,6 +29,7 @@ from newsclean.training.augment import (
 from newsclean.training.data import (
     BOILERPLATE,
     EITHER,
+    DataError,
     data_fingerprint,
     load_labelled,
     sample_articles,
@@ -104,6 +105,18 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
     return table, appeal_table, data_fingerprint(files)
 
 
+def check_splits(table: pd.DataFrame) -> None:
+    """Refuse a table whose train, validation or test split has no labelled paragraph."""
+    for name in ("train", "validation", "test"):
+        part = table[table["split"] == name]
+        if part.empty or (part["label"] == EITHER).all():
+            n_domains = table["domain"].nunique()
+            raise DataError(
+                f"the {name} split has no labelled paragraph: the {n_domains} publisher "
+                "domain(s) of the data are too few to split by domain (or raise --sample)"
+            )
+
+
 def _xy(
     part: pd.DataFrame, implant_weight: float = 1.0
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
@@ -127,12 +140,8 @@ def fit_and_evaluate(
 ) -> TrainResult:
     """Fit on the train split, pick the threshold on validation, evaluate on test."""
     seconds: dict[str, float] = {}
+    check_splits(table)
     parts = {name: table[table["split"] == name] for name in ("train", "validation", "test")}
-    for name, part in parts.items():
-        if part.empty or (part["label"] == EITHER).all():
-            raise ValueError(
-                f"the {name} split is empty: too few domains in the data (or raise --sample)"
-            )
     steps = tqdm(total=4, desc="training", unit="step", leave=False)
 
     start = time.perf_counter()
@@ -193,6 +202,7 @@ def run_training(config: TrainConfig) -> TrainResult:
     mlflow.set_experiment(config.experiment)
     started = time.perf_counter()
     table, appeal_table, fingerprint = prepare_table(config)
+    check_splits(table)  # before the run opens: bad data leaves no failed run behind
     with mlflow.start_run(description=config.note) as run:
         mlflow.log_params(
             {
@@ -262,9 +272,14 @@ def run_training(config: TrainConfig) -> TrainResult:
                     if config.alias
                     else None
                 )
-                holder_score = None
+                holder_score, incomparable = None, None
                 if holder_uri is not None:
-                    holder_score = _score_holder(holder_uri, table, appeal_table, mlflow)
+                    try:
+                        holder_score = _score_holder(
+                            holder_uri, table, appeal_table, mlflow, config.seed
+                        )
+                    except IncomparableHolder as exc:
+                        incomparable = str(exc)
                 _, why = tracking.register_with_alias(
                     mlflow,
                     cleaner_uri,
@@ -273,6 +288,7 @@ def run_training(config: TrainConfig) -> TrainResult:
                     challenger_score=score,
                     holder_score=holder_score,
                     promote=config.promote,
+                    incomparable=incomparable,
                 )
                 mlflow.set_tag("promotion", why)
                 mlflow.log_metric("selection_score", score)
@@ -289,10 +305,21 @@ def _appeal_recall(appeal: dict[str, dict[str, float]]) -> float | None:
     return appeal["implant"]["boilerplate_recall"] if "implant" in appeal else None
 
 
+class IncomparableHolder(Exception):
+    """The alias holder cannot be scored fairly on this run's test split."""
+
+
 def _score_holder(
-    holder_uri: str, table: pd.DataFrame, appeal_table: pd.DataFrame | None, mlflow
+    holder_uri: str,
+    table: pd.DataFrame,
+    appeal_table: pd.DataFrame | None,
+    mlflow,
+    split_seed: int,
 ) -> float | None:
-    """Selection score of the current alias holder on this run's test and appeal data."""
+    """Selection score of the current alias holder on this run's test and appeal data.
+
+    Raises :class:`IncomparableHolder` when the holder was split with another seed.
+    """
     from newsclean.models import load_artifact
 
     from newsclean.classifier import ParagraphClassifier
@@ -304,6 +331,13 @@ def _score_holder(
     except Exception as exc:  # a holder we cannot load cannot defend its alias
         log.warning("could not load %s (%s); treating the alias as free", holder_uri, exc)
         return None
+    if card.get("split_seed") != split_seed:
+        # Another seed puts other publishers in test, some of them in the holder's training
+        # data: scored on this run's test split, the holder would be flattered.
+        raise IncomparableHolder(
+            f"the holder {holder_uri} was trained with split seed {card.get('split_seed')}, "
+            f"this run with {split_seed}, so this run's test publishers are not all new to it"
+        )
     test = _scored(holder, table[table["split"] == "test"])
     metrics = evaluate_by(test, "dataset", holder.threshold)["all"]
     mlflow.log_metrics({f"holder_test_{k}": v for k, v in metrics.items()})
