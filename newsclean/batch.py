@@ -88,9 +88,10 @@ ENGINES = ("local", "dask")
 DASK_WORKERS_DEFAULT = 2
 #: Batches in flight per worker process (bounds memory with ``--jobs``).
 PENDING_PER_JOB = 2
+_PART = "part-[0-9][0-9][0-9][0-9][0-9].*"  # part-00000.jsonl: not a user's part-time.txt
 _OWN_FILES = (
-    "part-*",
-    ".part-*",
+    _PART,
+    f".{_PART}",
     ".stats.json.tmp-*",
     ".rejects.jsonl.tmp-*",
     ".*.tmp-*",

@@ -19,6 +19,7 @@ import glob
 import gzip
 import io
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -104,6 +105,8 @@ def read_jsonl_stream(stream: BinaryIO) -> Iterator[Item]:
     Blank lines are not records: they are skipped and not counted as read.
     """
     for lineno, raw in enumerate(stream, 1):
+        if lineno == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is not JSON
         if not raw.strip():
             continue
         try:
@@ -149,11 +152,15 @@ def read_csv(path: str) -> Iterator[Item]:
     with more or fewer cells than the header becomes a ``malformed_csv`` item.
     """
     csv.field_size_limit(_CSV_FIELD_LIMIT)
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as fh:
+    # utf-8-sig: a byte-order mark (spreadsheet exports) is not part of the first column's name.
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader, None)
         if header is None:
             return
+        repeated = sorted({name for name in header if header.count(name) > 1})
+        if repeated:  # a dict per row would keep only the last of them
+            raise ValueError(f"{path}: the CSV header repeats the column(s) {repeated}")
         width = len(header)
         for rowno, row in enumerate(reader, 1):
             if not row:
@@ -173,7 +180,7 @@ def read_csv(path: str) -> Iterator[Item]:
 def csv_header(path: str) -> list[str]:
     """The header row of a CSV file (empty for an empty file)."""
     csv.field_size_limit(_CSV_FIELD_LIMIT)
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as fh:
+    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
         return next(csv.reader(fh), [])
 
 
@@ -220,11 +227,30 @@ def _jsonable(value: Any) -> Any:
 
 
 def dumps_line(record: dict) -> bytes:
-    """One JSON line, UTF-8; lone surrogates (from ``\\udXXX`` escapes) are kept as escapes."""
+    """One JSON line, UTF-8; lone surrogates (from ``\\udXXX`` escapes) are kept as escapes.
+
+    JSON has no NaN or infinity: such floats (a Parquet NaN, a ``NaN`` token some JSONL
+    writers emit) are written as ``null``, so every line stays valid for strict parsers.
+    """
     try:
-        return (json.dumps(record, ensure_ascii=False, default=_jsonable) + "\n").encode()
+        line = json.dumps(record, ensure_ascii=False, default=_jsonable, allow_nan=False)
+    except ValueError:  # a non-finite float somewhere in the record
+        return dumps_line(_finite(record))
+    try:
+        return (line + "\n").encode()
     except UnicodeEncodeError:
         return (json.dumps(record, ensure_ascii=True, default=_jsonable) + "\n").encode()
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None (recursively)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _tmp_name(path: Path) -> Path:
@@ -403,8 +429,8 @@ class ParquetWriter(ShardWriter):
             table = pa.Table.from_pylist(records, schema=self.schema)
         except (pa.ArrowException, ValueError, TypeError, OverflowError):
             return None
-        expected = [{name: r.get(name) for name in names} for r in records]
-        return table if table.to_pylist() == expected else None
+        rows = table.to_pylist()
+        return table if all(map(_same_value, rows, records)) else None
 
     def _misfit(self, record: dict) -> str:
         """Why ``record`` does not fit the schema exactly ("" if it does)."""
@@ -417,7 +443,7 @@ class ParquetWriter(ShardWriter):
             (row,) = pa.Table.from_pylist([record], schema=self.schema).to_pylist()
         except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
             return " ".join(str(exc).split())[:200]
-        changed = [n for n in self.schema.names if row[n] != record.get(n)]
+        changed = [n for n in self.schema.names if not _same_value(row[n], record.get(n))]
         if changed:
             types = ", ".join(f"{n} ({self.schema.field(n).type})" for n in changed)
             return f"values would change in the Parquet schema's types: {types}"
@@ -435,6 +461,18 @@ class ParquetWriter(ShardWriter):
         elif self._writer:
             self._writer.close()
             self._writer = False
+
+
+def _same_value(stored: object, original: object) -> bool:
+    """Whether Arrow stored ``original`` unchanged. A key the record lacks reads back as None
+    (in a row or in a struct), and an integer stored as a float compares equal to it."""
+    if isinstance(stored, dict) and isinstance(original, dict):
+        return set(original) <= set(stored) and all(
+            _same_value(value, original.get(key)) for key, value in stored.items()
+        )
+    if isinstance(stored, list) and isinstance(original, list):
+        return len(stored) == len(original) and all(map(_same_value, stored, original))
+    return stored == original
 
 
 def _first_schema(records: list[dict]):

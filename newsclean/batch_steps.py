@@ -45,6 +45,9 @@ _RAW_ID = r'"{}"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)'
 _DETAIL_CHARS = 300
 
 
+_ABSENT = object()  # a field the record did not have before cleaning
+
+
 class Item(NamedTuple):
     """One input record and where it came from; ``reason`` is set when it could not be parsed.
 
@@ -115,6 +118,9 @@ class Shard:
     on_batch: Callable[[int, int, int], None] | None = None
     rejected: list[dict] = field(default_factory=list)
     _positions: dict[int, int] = field(default_factory=dict, repr=False)
+    #: Per record in flight (by ``id``), the values :func:`clean` replaced: a record the writer
+    #: rejects goes to the rejects as it was read, so no text is lost.
+    _originals: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def reject(
         self, pos: int, record: dict | None, reason: str, detail: str = "", raw: str | None = None
@@ -139,8 +145,15 @@ class Shard:
             self.sink(entry)
 
     def reject_written(self, record: dict, reason: str, detail: str = "") -> None:
-        """Reject a record the writer could not store (positions come from :func:`write`)."""
-        self.reject(self._positions.get(id(record), 0), record, reason, detail)
+        """Reject a record the writer could not store, as it was read (positions come from
+        :func:`write`)."""
+        original = dict(record)
+        for key, value in self._originals.get(id(record), {}).items():
+            if value is _ABSENT:
+                original.pop(key, None)
+            else:
+                original[key] = value
+        self.reject(self._positions.get(id(record), 0), original, reason, detail)
 
     def _id_of(self, record: dict | None, raw: str | None) -> Any:
         if record is not None:
@@ -324,6 +337,8 @@ def clean(
             batch, results, strict=True
         ):
             stats["chars"] += len(item.record[text_field])
+            replaced = [out_field] if annotation_field is None else [out_field, annotation_field]
+            shard._originals[id(item.record)] = {k: item.record.get(k, _ABSENT) for k in replaced}
             item.record[out_field] = text
             if annotation_field is not None:
                 item.record[annotation_field] = notes
@@ -345,6 +360,8 @@ def write(batches: Iterable[list[Item]], shard: Shard, writer) -> None:
     for batch in batches:
         shard._positions = {id(item.record): item.pos for item in batch}
         shard.stats["written"] += writer.write_batch([item.record for item in batch])
+        for item in batch:
+            shard._originals.pop(id(item.record), None)
     shard._positions = {}
 
 

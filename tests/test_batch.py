@@ -505,6 +505,51 @@ def test_jsonl_to_parquet_rejects_records_that_do_not_fit_the_schema(tmp_path, t
     assert pq.read_table(out / "part-00000.parquet").num_rows == 3
     (reject,) = read_lines(out / "rejects.jsonl")
     assert (reject["line"], reject["id"], reject["reason"]) == (4, "a3", "schema_mismatch")
+    assert reject["record"] == records[3]  # as read, with its boilerplate: no text is lost
+
+
+def test_jsonl_to_parquet_never_changes_a_value_silently(tmp_path, tiny_model_dir):
+    import pyarrow.parquet as pq
+
+    records = good_records(4)
+    for i, r in enumerate(records):
+        r["n"], r["meta"], r["tags"] = i, {"a": i}, []
+    records[2]["n"] = 2.75  # Arrow would truncate it in the integer column
+    records[3]["meta"] = {"a": 3, "b": "x"}  # and drop the key the struct lacks
+    records[3]["tags"] = ["politics"]  # an empty list first: typed as a list of strings
+    src = write_jsonl(tmp_path / "in.jsonl", records)
+    model = ["--model", str(tiny_model_dir), "-q", "--format", "parquet"]
+    # One record per batch: the schema comes from the first record alone.
+    out = tmp_path / "one"
+    assert run([str(src), "-o", str(out), "--batch-size", "1", *model]) == 0
+    written = pq.read_table(out / "part-00000.parquet").to_pylist()
+    rejects = read_lines(out / "rejects.jsonl")
+    assert [w["id"] for w in written] == ["a0", "a1"]
+    assert [(r["line"], r["reason"]) for r in rejects] == [
+        (3, "schema_mismatch"),
+        (4, "schema_mismatch"),
+    ]
+    assert "n (int64)" in rejects[0]["detail"] and "meta" in rejects[1]["detail"]
+    # One batch: its schema holds every record as it is.
+    out = tmp_path / "all"
+    assert run([str(src), "-o", str(out), *model]) == 0
+    written = pq.read_table(out / "part-00000.parquet").to_pylist()
+    assert [(w["n"], w["tags"]) for w in written] == [(r["n"], r["tags"]) for r in records]
+    assert not (out / "rejects.jsonl").exists() or not read_lines(out / "rejects.jsonl")
+
+
+def test_mixed_id_types_in_the_first_batch_do_not_fail_the_shard(tmp_path, tiny_model_dir):
+    import pyarrow.parquet as pq
+
+    records = good_records(3)
+    records[1]["id"] = 12  # the others are strings
+    src = write_jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out"
+    argv = [str(src), "-o", str(out), "--format", "parquet", "--model", str(tiny_model_dir)]
+    assert run([*argv, "-q"]) == 0
+    assert pq.read_table(out / "part-00000.parquet").num_rows == 2
+    (reject,) = read_lines(out / "rejects.jsonl")
+    assert (reject["line"], reject["reason"]) == (2, "schema_mismatch")
 
 
 # --------------------------------------------------------------------------------------------
@@ -595,6 +640,7 @@ def test_nonempty_output_needs_resume_or_overwrite(dump, tmp_path, tiny_model_di
     out = tmp_path / "out"
     out.mkdir()
     (out / "something").write_text("")
+    (out / "part-time-schedule.txt").write_text("")  # a user's file named like a part
     with pytest.raises(SystemExit):
         parse_clean([str(dump), "-o", str(out), "--model", str(tiny_model_dir)])
     args = parse_clean(
@@ -602,6 +648,44 @@ def test_nonempty_output_needs_resume_or_overwrite(dump, tmp_path, tiny_model_di
     )
     assert batch.run_clean(args) == 0
     assert (out / "something").exists()  # --overwrite deletes only newsclean's own files
+    assert (out / "part-time-schedule.txt").exists()
+
+
+def test_byte_order_marks_are_not_data(tmp_path, tiny_model_dir):
+    jsonl = tmp_path / "bom.jsonl"
+    jsonl.write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "b1", "text": "A story."}).encode())
+    csv_file = tmp_path / "bom.csv"
+    csv_file.write_bytes(b"\xef\xbb\xbftext,id\nA story.,b2\n")
+    for src, name in ((jsonl, "one.jsonl"), (csv_file, "two.csv")):
+        out = tmp_path / name
+        assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+        assert not (tmp_path / f"{name}.rejects.jsonl").exists() or not read_lines(
+            tmp_path / f"{name}.rejects.jsonl"
+        )
+        written = out.read_text(encoding="utf-8")
+        assert ("b1" in written or "b2" in written) and "\ufeff" not in written
+        assert not written.startswith("text,text")  # no second text column beside one with a BOM
+
+
+def test_json_output_is_strict_json_without_nan(tmp_path, tiny_model_dir):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "n1", "text": "A story.", "score": NaN, "more": [Infinity]}\n')
+    out = tmp_path / "out.jsonl"
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+
+    def refuse(token):
+        raise ValueError(f"not strict JSON: {token}")
+
+    (line,) = out.read_text().splitlines()
+    record = json.loads(line, parse_constant=refuse)
+    assert (record["score"], record["more"]) == (None, [None])
+
+
+def test_a_csv_header_that_repeats_a_column_fails_its_shard(tmp_path, tiny_model_dir):
+    src = tmp_path / "dup.csv"
+    src.write_text("id,text,tag,tag\n1,A story.,x,y\n")
+    out = tmp_path / "out.csv"
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 1
 
 
 def test_good_arguments_parse(dump, tmp_path, tiny_model_dir):
