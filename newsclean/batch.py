@@ -705,7 +705,8 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         if any("unknown input format" in p for p in problems):
             parser.error("; ".join(p for p in problems if "unknown input format" in p))
         if not files:
-            parser.error("no input files found: " + "; ".join(problems))
+            why = "; ".join(problems) or "the only files there are this run's own output"
+            parser.error(f"no input files found: {why}")
         args.input_files = files
         out = Path(args.output)
         single = format_of(out) is not None and not out.is_dir()
@@ -733,6 +734,11 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             if args.out_format is None:
                 formats = {format_of(f) for f in files}
                 args.out_format = formats.pop() if len(formats) == 1 else "jsonl"
+    if args.rejects and args.rejects != "-":
+        # Found now, not after hours of cleaning: the rejects are written at the end.
+        folder = Path(args.rejects).resolve().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            parser.error(f"--rejects {args.rejects}: cannot write in {folder}")
     problem = _model_problem(args.model)
     if problem:
         parser.error(problem)
@@ -962,6 +968,15 @@ def run_clean(args: argparse.Namespace) -> int:
                     todo, sources, cfg, layout, jobs=args.jobs, on_batch=progress.on_batch
                 )
             summaries = _with_skipped(ran, layout, len(sources))
+    except KeyboardInterrupt:
+        progress.close()
+        again = "; run again with --resume to finish" if layout.root is not None else ""
+        print(
+            "newsclean clean: interrupted: finished shards are complete, unfinished ones left "
+            f"no visible output{again}",
+            file=sys.stderr,
+        )
+        return 130
     finally:
         progress.close()
     stats = merge_stats(summaries, len(sources))
@@ -969,6 +984,12 @@ def run_clean(args: argparse.Namespace) -> int:
     processed = sum(s.get("read", 0) for s in ran)
     if memory_note:
         print(memory_note, file=sys.stderr)
+    if stats["read"] and stats["rejected_by_reason"].get("missing_text", 0) == stats["read"]:
+        print(
+            f"newsclean clean: warning: no record has the field {cfg.text_field!r}: "
+            "is --text-field right?",
+            file=sys.stderr,
+        )
     print(
         format_summary(
             stats, skipped=skipped, seconds=time.perf_counter() - started, processed=processed

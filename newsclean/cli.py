@@ -15,7 +15,8 @@ from newsclean import __version__
 
 EPILOG = (
     "exit codes: 0 all work completed; 1 records rejected under --strict, or an input or shard "
-    "failed (see the stats and rejects files); 2 usage or configuration error"
+    "failed (see the stats and rejects files); 2 usage or configuration error; 130 interrupted "
+    "(finished shards stay: --resume does the rest)"
 )
 TRAIN_EPILOG = (
     "exit codes: 0 trained (and registered or exported as asked); 1 an unexpected error; "

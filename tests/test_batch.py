@@ -326,8 +326,7 @@ def test_kill_midway_then_resume_is_byte_identical(tmp_path, tiny_model_dir, mon
         real_write(batches, shard, writer)
 
     monkeypatch.setattr(batch, "write", dying_write)
-    with pytest.raises(KeyboardInterrupt):
-        run([*inputs, "-o", str(killed), *opts])
+    assert run([*inputs, "-o", str(killed), *opts]) == 130  # Ctrl-C: a message, no traceback
     monkeypatch.setattr(batch, "write", real_write)
     assert (killed / "_done" / "00000").exists() and not (killed / "_done" / "00001").exists()
     assert not (killed / "part-00001.jsonl").exists()  # only its temporary file
@@ -679,6 +678,26 @@ def test_json_output_is_strict_json_without_nan(tmp_path, tiny_model_dir):
     (line,) = out.read_text().splitlines()
     record = json.loads(line, parse_constant=refuse)
     assert (record["score"], record["more"]) == (None, [None])
+
+
+def test_unwritable_rejects_path_is_a_usage_error(tmp_path, tiny_model_dir):
+    src = write_jsonl(tmp_path / "in.jsonl", good_records(1))
+    argv = [
+        str(src),
+        "-o",
+        str(tmp_path / "o.jsonl"),
+        "--rejects",
+        str(tmp_path / "no" / "r.jsonl"),
+    ]
+    with pytest.raises(SystemExit):
+        parse_clean([*argv, "--model", str(tiny_model_dir)])
+
+
+def test_a_wrong_text_field_is_warned_about(tmp_path, tiny_model_dir, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", good_records(2))
+    argv = [str(src), "-o", str(tmp_path / "o.jsonl"), "--text-field", "body", "-q"]
+    assert run([*argv, "--model", str(tiny_model_dir)]) == 0
+    assert "no record has the field 'body'" in capsys.readouterr().err
 
 
 def test_a_csv_header_that_repeats_a_column_fails_its_shard(tmp_path, tiny_model_dir):

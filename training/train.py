@@ -212,7 +212,9 @@ def run_training(config: TrainConfig) -> TrainResult:
                 "data": str(config.data),
                 "sample": config.sample,
                 "seed": config.seed,
-                "augment": config.augment,
+                # What happened, not what was asked: without the shared data's appeal pools
+                # (a user's own data) nothing is implanted.
+                "augment": config.augment and appeal_table is not None,
                 "data_fingerprint": fingerprint,
             }
         )
