@@ -40,6 +40,7 @@ import logging
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -735,10 +736,14 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
                 formats = {format_of(f) for f in files}
                 args.out_format = formats.pop() if len(formats) == 1 else "jsonl"
     if args.rejects and args.rejects != "-":
-        # Found now, not after hours of cleaning: the rejects are written at the end.
+        # Found now, not after hours of cleaning: the rejects file is written at the end.
         folder = Path(args.rejects).resolve().parent
-        if not folder.is_dir() or not os.access(folder, os.W_OK):
-            parser.error(f"--rejects {args.rejects}: cannot write in {folder}")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)  # as the run would
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        except OSError as exc:
+            parser.error(f"--rejects {args.rejects}: cannot write in {folder} ({exc.strerror})")
     problem = _model_problem(args.model)
     if problem:
         parser.error(problem)

@@ -371,9 +371,11 @@ class CsvWriter(ShardWriter):
 class ParquetWriter(ShardWriter):
     """Parquet, one row group per batch, with a fixed schema.
 
-    The schema is the input's (Parquet input, so every type is kept) or is inferred from the
-    first batch (JSONL/CSV input). A record that does not fit it exactly goes to ``reject`` with
-    reason ``schema_mismatch`` instead of being dropped or coerced.
+    The schema is the input's (Parquet or CSV input: every record came from it) or is inferred
+    from the first batch (JSONL input). A record that does not fit it exactly goes to ``reject``
+    with reason ``schema_mismatch`` instead of being dropped or coerced. With an inferred
+    schema, every value but those of ``own_fields`` (the cleaned text and annotations newsclean
+    wrote itself) is read back and compared, since Arrow converts some misfits silently.
     """
 
     def __init__(
@@ -382,11 +384,14 @@ class ParquetWriter(ShardWriter):
         schema=None,
         *,
         reject: Callable[[dict, str, str], None] | None = None,
+        own_fields: tuple[str, ...] = (),
     ) -> None:
         super().__init__(path)
         self.schema = schema
         self._reject = reject
         self._writer = None
+        self._compare = schema is None
+        self._own = frozenset(own_fields)
 
     def _open(self) -> None:
         import pyarrow.parquet as pq
@@ -429,8 +434,12 @@ class ParquetWriter(ShardWriter):
             table = pa.Table.from_pylist(records, schema=self.schema)
         except (pa.ArrowException, ValueError, TypeError, OverflowError):
             return None
-        rows = table.to_pylist()
-        return table if all(map(_same_value, rows, records)) else None
+        if not self._compare:
+            return table
+        passed = [n for n in names if n not in self._own]
+        rows = table.select(passed).to_pylist()
+        originals = ({n: r.get(n) for n in passed} for r in records)
+        return table if all(map(_same_value, rows, originals)) else None
 
     def _misfit(self, record: dict) -> str:
         """Why ``record`` does not fit the schema exactly ("" if it does)."""
@@ -443,7 +452,11 @@ class ParquetWriter(ShardWriter):
             (row,) = pa.Table.from_pylist([record], schema=self.schema).to_pylist()
         except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
             return " ".join(str(exc).split())[:200]
-        changed = [n for n in self.schema.names if not _same_value(row[n], record.get(n))]
+        changed = [
+            n
+            for n in self.schema.names
+            if n not in self._own and not _same_value(row[n], record.get(n))
+        ]
         if changed:
             types = ", ".join(f"{n} ({self.schema.field(n).type})" for n in changed)
             return f"values would change in the Parquet schema's types: {types}"
@@ -472,6 +485,8 @@ def _same_value(stored: object, original: object) -> bool:
         )
     if isinstance(stored, list) and isinstance(original, list):
         return len(stored) == len(original) and all(map(_same_value, stored, original))
+    if isinstance(stored, float) and isinstance(original, float) and stored != stored:
+        return original != original  # NaN is stored as NaN
     return stored == original
 
 
@@ -590,7 +605,8 @@ def open_writer(
                 output_field=output_field,
                 annotation_field=annotation_field,
             )
-        return ParquetWriter(path, schema, reject=reject)
+        own = tuple(f for f in (output_field or text_field, annotation_field) if f)
+        return ParquetWriter(path, schema, reject=reject, own_fields=own)
     raise ValueError(f"unknown output format {fmt!r}")
 
 

@@ -129,7 +129,7 @@ def normalise_domain(domain: object) -> str | None:
     if not isinstance(domain, str):
         return None
     key = domain.strip().lower().rstrip(".")
-    if "/" in key or ":" in key:  # a URL or host:port, not a bare domain: use its host
+    if "/" in key or re.fullmatch(r"[^:\[\]]+:\d+", key):  # a URL or host:port: its host
         return domain_from_url(key)
     key = key.removeprefix("www.")
     return key or None

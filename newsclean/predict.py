@@ -25,8 +25,6 @@ import numpy as np
 from newsclean.features.segment import Span, join_kept, split_paragraphs
 from newsclean.memory import PublisherMemory
 from newsclean.models import (
-    ARTIFACT_NAME,
-    CARD_NAME,
     DEFAULT_MODEL_DIR,
     check_threshold,
     load_artifact,
@@ -47,7 +45,7 @@ _HTML_SNIFF_CHARS = 20_000
 #: Model sources that :func:`load_model` resolves through MLflow.
 MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
-_scorers: dict[tuple, tuple[Scorer, dict]] = {}
+_scorers: dict[tuple[str, ...], tuple[Scorer, dict]] = {}
 _cache_lock = threading.RLock()
 
 
@@ -124,33 +122,24 @@ def load_model(source: str | os.PathLike | None = None) -> ParagraphClassifier:
     return ParagraphClassifier.from_scorer(scorer, **params)
 
 
-def _cache_key(source: str | os.PathLike | None) -> tuple:
-    """What identifies a loaded model: the resolved folder and the versions of its two files
-    (so a relative path means the same after ``chdir`` and a changed file is loaded and checked
-    again); an MLflow URI as written."""
+def _cache_key(source: str | os.PathLike | None) -> tuple[str, ...]:
+    """What identifies a loaded model: the resolved folder (so a relative path means the same
+    after ``chdir``), or an MLflow URI as written. A model is checked once, when it is loaded;
+    the process then serves that checked copy even if the files change, so one run never mixes
+    two models."""
     if source is None:
         return ("default",)
     if str(source).startswith(MLFLOW_SCHEMES):
         return ("mlflow", str(source))
     directory = Path(source).resolve()
-    if directory.is_file():
-        directory = directory.parent
-    versions = []
-    for name in (CARD_NAME, ARTIFACT_NAME):
-        try:
-            stat = (directory / name).stat()
-            versions.append((stat.st_mtime_ns, stat.st_size))
-        except OSError:
-            versions.append(None)  # load_artifact reports what is missing
-    return ("folder", str(directory), *versions)
+    return ("folder", str(directory.parent if directory.is_file() else directory))
 
 
 def load_scorer(source: str | os.PathLike | None = None) -> tuple[Scorer, dict]:
     """The scorer and card of a model source, loaded once (integrity-checked, no pickle).
 
     What :func:`clean` and friends use; unlike :func:`load_model` it imports neither
-    scikit-learn nor pandas, so worker processes start fast. A folder is loaded again (and
-    checked again) when its files change.
+    scikit-learn nor pandas, so worker processes start fast.
     """
     key = _cache_key(source)
     with _cache_lock:

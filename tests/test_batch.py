@@ -666,6 +666,22 @@ def test_byte_order_marks_are_not_data(tmp_path, tiny_model_dir):
         assert not written.startswith("text,text")  # no second text column beside one with a BOM
 
 
+def test_nan_survives_jsonl_and_parquet_to_parquet(tmp_path, tiny_model_dir):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    model = ["--model", str(tiny_model_dir), "-q"]
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "n1", "text": "A story.", "score": NaN}\n')
+    assert run([str(src), "-o", str(tmp_path / "out.parquet"), *model]) == 0
+    assert pq.read_table(tmp_path / "out.parquet").num_rows == 1
+    nan = float("nan")
+    table = pa.table({"id": ["p1", "p2"], "text": ["A story.", "Another."], "s": [0.5, nan]})
+    pq.write_table(table, tmp_path / "in.parquet")
+    assert run([str(tmp_path / "in.parquet"), "-o", str(tmp_path / "out2.parquet"), *model]) == 0
+    assert pq.read_table(tmp_path / "out2.parquet").num_rows == 2
+
+
 def test_json_output_is_strict_json_without_nan(tmp_path, tiny_model_dir):
     src = tmp_path / "in.jsonl"
     src.write_text('{"id": "n1", "text": "A story.", "score": NaN, "more": [Infinity]}\n')
@@ -682,15 +698,14 @@ def test_json_output_is_strict_json_without_nan(tmp_path, tiny_model_dir):
 
 def test_unwritable_rejects_path_is_a_usage_error(tmp_path, tiny_model_dir):
     src = write_jsonl(tmp_path / "in.jsonl", good_records(1))
-    argv = [
-        str(src),
-        "-o",
-        str(tmp_path / "o.jsonl"),
-        "--rejects",
-        str(tmp_path / "no" / "r.jsonl"),
-    ]
-    with pytest.raises(SystemExit):
-        parse_clean([*argv, "--model", str(tiny_model_dir)])
+    (tmp_path / "a-file").write_text("")
+    model = ["--model", str(tiny_model_dir), "-q"]
+    argv = [str(src), "-o", str(tmp_path / "o.jsonl"), "--rejects"]
+    with pytest.raises(SystemExit):  # a folder cannot be made under a file
+        parse_clean([*argv, str(tmp_path / "a-file" / "r.jsonl"), *model])
+    # A folder that does not exist yet is made, as before.
+    assert run([*argv, str(tmp_path / "new" / "r.jsonl"), *model]) == 0
+    assert (tmp_path / "new" / "r.jsonl").exists()
 
 
 def test_a_wrong_text_field_is_warned_about(tmp_path, tiny_model_dir, capsys):

@@ -142,6 +142,8 @@ def _user_rows(**changes):
     [
         ({"position": ["0", "", "0", "1"]}, r"row 1: field 'position' must be a whole number"),
         ({"position": [0, 1.5, 0, 1]}, r"row 1: field 'position' must be a whole number"),
+        ({"position": [0, "inf", 0, 1]}, r"row 1: field 'position' must be a whole number"),
+        ({"position": [0, 1e300, 0, 1]}, r"row 1: field 'position' must be a whole number"),
         ({"position": [0, 0, 0, 1]}, r"row 1: article 'a' has two paragraphs at position 0"),
         ({"label": ["story", "boiler", "story", "boiler"]}, "no paragraph is labelled 'editorial'"),
     ],

@@ -107,6 +107,7 @@ def test_domains_from_fields_and_urls():
     # A URL or host:port given as a domain means its host.
     assert normalise_domain("https://www.Courier.Example/a/b") == "courier.example"
     assert normalise_domain("courier.example:8080") == "courier.example"
+    assert domain_from_url("http://[2001:db8::1]:8080/a") == "2001:db8::1"  # IPv6 kept whole
     assert domain_from_url("https://www.Courier.Example:8443/a/b?c=1") == "courier.example"
     assert domain_from_url("courier.example/story") == "courier.example"
     assert domain_from_url("not a url at all") is None

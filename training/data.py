@@ -171,7 +171,7 @@ def load_user_table(files: list[Path]) -> pd.DataFrame:
             raise DataError(f"{path}: row {row}: field 'text' must be a string")
         # Neighbours are read in position order, so a position must be a whole number.
         position = pd.to_numeric(frame["position"], errors="coerce")
-        bad_position = position.isna() | (position != position.round())
+        bad_position = ~(position.abs() < 2**53) | (position != position.round())  # NaN, inf
         if bad_position.any():
             row = int(np.flatnonzero(bad_position.to_numpy())[0])
             raise DataError(
