@@ -80,6 +80,7 @@ from newsclean.memory import (
     load_memory,
     record_domain,
 )
+from newsclean.models import check_threshold
 from newsclean.predict import MLFLOW_SCHEMES
 
 log = logging.getLogger(__name__)
@@ -672,8 +673,11 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     for name in ("jobs", "batch_size", "max_chars"):
         if getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
-    if args.threshold is not None and not 0.0 <= args.threshold <= 1.0:
-        parser.error("--threshold must be between 0 and 1")
+    if args.threshold is not None:
+        try:
+            check_threshold(args.threshold, "--threshold")  # the library's rule, one place
+        except (TypeError, ValueError) as exc:
+            parser.error(str(exc))
     if args.scheduler and args.engine != "dask":
         parser.error("--scheduler needs --engine dask")
     if args.output_field is not None and not args.output_field:

@@ -436,10 +436,17 @@ class ParquetWriter(ShardWriter):
             return None
         if not self._compare:
             return table
-        passed = [n for n in names if n not in self._own]
-        rows = table.select(passed).to_pylist()
-        originals = ({n: r.get(n) for n in passed} for r in records)
-        return table if all(map(_same_value, rows, originals)) else None
+        rows = table.select([n for n in names if n not in self._own]).to_pylist()
+        return None if any(map(self._changed, rows, records)) else table
+
+    def _changed(self, row: dict, record: dict) -> list[str]:
+        """Fields of ``record`` that Arrow stored as another value in ``row`` (the fields
+        newsclean wrote itself are not compared)."""
+        return [
+            n
+            for n in self.schema.names
+            if n not in self._own and not _same_value(row[n], record.get(n))
+        ]
 
     def _misfit(self, record: dict) -> str:
         """Why ``record`` does not fit the schema exactly ("" if it does)."""
@@ -452,11 +459,7 @@ class ParquetWriter(ShardWriter):
             (row,) = pa.Table.from_pylist([record], schema=self.schema).to_pylist()
         except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
             return " ".join(str(exc).split())[:200]
-        changed = [
-            n
-            for n in self.schema.names
-            if n not in self._own and not _same_value(row[n], record.get(n))
-        ]
+        changed = self._changed(row, record)
         if changed:
             types = ", ".join(f"{n} ({self.schema.field(n).type})" for n in changed)
             return f"values would change in the Parquet schema's types: {types}"
@@ -491,7 +494,7 @@ def _same_value(stored: object, original: object) -> bool:
 
 
 def _first_schema(records: list[dict]):
-    """The schema of a JSONL/CSV output file, inferred from its first batch.
+    """The schema of a Parquet output file for JSONL input, inferred from its first batch.
 
     Where the batch's values disagree (an integer ``id`` here, a string there), the first
     record decides and the others go to the rejects. A type Arrow could only call ``null``

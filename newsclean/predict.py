@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import threading
 import warnings
 from collections.abc import Sequence
@@ -204,8 +205,17 @@ def _warn_if_html(text: str) -> None:
             "the text looks like HTML; newsclean expects extracted plain text (one paragraph "
             "per line), e.g. the output of trafilatura or jusText",
             UserWarning,
-            stacklevel=4,  # _warn_if_html, _clean_many, the public function, its caller
+            stacklevel=_caller_stacklevel(),
         )
+
+
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` that makes a warning point at the first caller outside this module,
+    whichever public function it called (for the function that calls ``warnings.warn``)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def clean_texts(
@@ -240,22 +250,6 @@ def clean_texts(
     -------
     list of CleanResult, one per text, in order.
     """
-    return _clean_many(
-        texts, model=model, threshold=threshold, annotate=annotate, memory=memory, domains=domains
-    )
-
-
-def _clean_many(
-    texts: Sequence[str],
-    *,
-    model: ParagraphClassifier | str | os.PathLike | None = None,
-    threshold: float | None = None,
-    annotate: bool = False,
-    memory: PublisherMemory | None = None,
-    domains: Sequence[str | None] | None = None,
-) -> list[CleanResult]:
-    """:func:`clean_texts`; every public function calls it directly, so that a warning's
-    stack level points at the caller's line whichever function was called."""
     if isinstance(texts, (str, bytes)):
         raise TypeError(
             f"texts must be a sequence of str, got {type(texts).__name__}: use clean() for one text"
@@ -352,7 +346,7 @@ def classify(
     >>> [p.text for p in classify("Headline\\n\\nFirst paragraph.")]
     ['Headline', 'First paragraph.']
     """
-    return _clean_many(
+    return clean_texts(
         [_check_text(text)],
         model=model,
         threshold=threshold,
@@ -388,7 +382,7 @@ def clean(
     >>> clean("")
     ''
     """
-    return _clean_many(
+    return clean_texts(
         [_check_text(text)], model=model, threshold=threshold, **_single_memory(memory, domain)
     )[0].text
 
@@ -433,7 +427,7 @@ def clean_frame(
         if domain_column not in df.columns:
             raise KeyError(f"column {domain_column!r} not in frame; columns are {list(df.columns)}")
         domains = [d if isinstance(d, str) else None for d in df[domain_column].tolist()]
-    results = _clean_many(
+    results = clean_texts(
         values,
         model=model,
         threshold=threshold,
