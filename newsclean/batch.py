@@ -12,7 +12,8 @@ Output rules
   there first and start again).
 * ``-o FILE.jsonl|.jsonl.gz|.parquet|.csv``: a single output file; allowed with exactly one input
   file. Rejects go to ``FILE.rejects.jsonl`` (or ``--rejects``), counts to ``FILE.stats.json``.
-  An existing FILE needs ``--overwrite``; ``--resume`` does not apply.
+  An existing FILE needs ``--overwrite``; ``--resume`` does not apply. A new name with a data
+  suffix newsclean does not write (``out.json``, ``out.csv.gz``) is an error, not a directory.
 * ``-`` as the only INPUT reads JSONL from stdin and writes JSONL to stdout (``-o`` omitted or
   ``-``); rejects go to ``--rejects PATH``, else to stderr as JSON lines.
 * Output format: ``--format``, else the suffix of a single output file, else the input files'
@@ -86,6 +87,22 @@ from newsclean.predict import MLFLOW_SCHEMES
 log = logging.getLogger(__name__)
 
 ENGINES = ("local", "dask")
+#: Names that look like data files newsclean does not write: as ``-o``, an error, not a new
+#: directory of that name.
+_FILE_SUFFIXES = (
+    ".json",
+    ".txt",
+    ".tsv",
+    ".gz",
+    ".bz2",
+    ".xz",
+    ".zst",
+    ".zip",
+    ".arrow",
+    ".feather",
+    ".pq",
+    ".xlsx",
+)
 #: Dask LocalCluster size when no ``--scheduler`` is given and ``--jobs`` is 1.
 DASK_WORKERS_DEFAULT = 2
 #: Batches in flight per worker process (bounds memory with ``--jobs``).
@@ -731,6 +748,12 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         else:
             if out.exists() and not out.is_dir():
                 parser.error(f"-o {args.output} exists and is not a directory")
+            if not out.exists() and out.name.lower().endswith(_FILE_SUFFIXES):
+                # Without this, "-o out.json" would quietly become a directory of part files.
+                parser.error(
+                    f"-o {args.output}: newsclean writes no {out.suffix} files; give a "
+                    f"directory, or one file ending in {', '.join(SUFFIXES.values())}"
+                )
             if out.is_dir() and any(out.iterdir()) and not (args.resume or args.overwrite):
                 parser.error(
                     f"output directory {out} is not empty: pass --resume to continue "

@@ -408,11 +408,19 @@ def clean_frame(
     ------
     TypeError
         If a value of ``column`` is not a ``str``; the message names its index label.
+    ValueError
+        If ``column`` is there twice, or ``annotate=True`` would overwrite an existing
+        ``f"{column}_paragraphs"`` column.
     """
     if column not in df.columns:
         raise KeyError(f"column {column!r} not in frame; columns are {list(df.columns)}")
     if list(df.columns).count(column) > 1:
         raise ValueError(f"the frame has {list(df.columns).count(column)} columns named {column!r}")
+    if annotate and f"{column}_paragraphs" in df.columns:
+        raise ValueError(
+            f"the frame already has a column {column}_paragraphs, which annotate=True would "
+            "overwrite: drop or rename it first"
+        )
     values = df[column].tolist()
     for label, value in zip(df.index, values):
         if value is None or (isinstance(value, float) and value != value):  # None or NaN

@@ -614,6 +614,8 @@ def dump(tmp_path) -> Path:
         ["IN", "-o", "out", "--model", "/no/such/model"],
         ["IN.txt", "-o", "out"],  # unknown input format
         ["NOTHING*.jsonl", "-o", "out"],  # glob matching nothing
+        ["IN", "-o", "out.json"],  # a file format newsclean does not write
+        ["IN", "-o", "out.csv.gz"],
     ],
 )
 def test_bad_argument_combinations_exit_2(argv, dump, tmp_path, tiny_model_dir):
@@ -625,6 +627,8 @@ def test_bad_argument_combinations_exit_2(argv, dump, tmp_path, tiny_model_dir):
         "IN.txt": str(tmp_path / "in.txt"),
         "NOTHING*.jsonl": str(tmp_path / "nothing*.jsonl"),
         "out": str(tmp_path / "out"),
+        "out.json": str(tmp_path / "out.json"),
+        "out.csv.gz": str(tmp_path / "out.csv.gz"),
         "one.jsonl": str(tmp_path / "one.jsonl"),
     }
     argv = [subst.get(a, a) for a in argv]
@@ -633,6 +637,7 @@ def test_bad_argument_combinations_exit_2(argv, dump, tmp_path, tiny_model_dir):
     with pytest.raises(SystemExit) as exc:
         parse_clean(argv)
     assert exc.value.code == 2
+    assert not (tmp_path / "out.json").exists() and not (tmp_path / "out.csv.gz").exists()
 
 
 def test_nonempty_output_needs_resume_or_overwrite(dump, tmp_path, tiny_model_dir):

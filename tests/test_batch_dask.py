@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
 from newsclean import batch
-from tests.test_batch import good_records, parse_clean, tree_bytes, write_jsonl
+from tests.test_batch import ROOT, good_records, parse_clean, tree_bytes, write_jsonl
 
 pytest.importorskip("distributed")
 
@@ -28,3 +31,20 @@ def test_dask_engine_matches_local_engine(tmp_path, tiny_model_dir):
     assert tree_bytes(dask) == tree_bytes(local)
     stats = json.loads((dask / "stats.json").read_text())
     assert stats["read"] == 16 and stats["rejected"] == 1 and stats["reconciled"]
+
+
+def test_dask_logs_follow_verbosity(tmp_path, tiny_model_dir):
+    # distributed logs about thirty INFO lines a run by default; the CLI shows them only with -v.
+    write_jsonl(tmp_path / "a.jsonl", good_records(3))
+    env = {k: v for k, v in os.environ.items() if k != "DASK_LOGGING__DISTRIBUTED"}
+
+    def stderr(*verbose: str) -> str:
+        cmd = [sys.executable, "-m", "newsclean.cli", *verbose, "clean", str(tmp_path / "a.jsonl")]
+        out = tmp_path / f"out{len(verbose)}"
+        cmd += ["-o", str(out), "--model", str(tiny_model_dir), "-q", "--engine", "dask"]
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stderr
+
+    assert "INFO distributed" not in stderr()
+    assert "INFO distributed" in stderr("-v")

@@ -160,6 +160,9 @@ def test_clean_frame_vectorised_and_annotated(tiny_model):
         p.label for p in classify(article(STORY), model=tiny_model)
     ]
     assert df["text"].tolist()[0] == article(STORY)  # input untouched
+    with pytest.raises(ValueError, match="already has a column text_paragraphs"):
+        clean_frame(out, model=tiny_model, annotate=True)  # would overwrite the annotations
+    assert clean_frame(out, model=tiny_model)["text_paragraphs"].equals(out["text_paragraphs"])
 
 
 def test_clean_frame_names_the_bad_row(tiny_model):
