@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import functools
+import glob
 import hashlib
 import json
 import logging
@@ -964,8 +965,10 @@ def run_clean(args: argparse.Namespace) -> int:
             done = [i for i in todo if layout.done(i).exists()] if args.resume else []
             skipped = len(done)
             todo = [i for i in todo if i not in set(done)]
-        elif args.overwrite and layout.single is not None:
-            layout.single.unlink(missing_ok=True)
+        elif layout.single is not None:
+            _remove_dead_temporaries(layout.single)
+            if args.overwrite:
+                layout.single.unlink(missing_ok=True)
     code, memory_note = _prepare_memory(args, cfg, sources, layout)
     if code:
         return code
@@ -1055,6 +1058,28 @@ def _prepare_directory(root: Path, args, cfg: BatchConfig, sources: list[str]) -
             stale.unlink()
     atomic_write_text(run_file, json.dumps(fingerprint, indent=2, sort_keys=True) + "\n")
     return 0
+
+
+def _remove_dead_temporaries(single: Path) -> None:
+    """Delete the temporary files a killed run left beside a single output file.
+
+    They are named ``.NAME….tmp-PID``; one whose process still runs (another run writing the
+    same file) is left alone.
+    """
+    for stale in single.parent.glob(f".{glob.escape(single.name)}*.tmp-*"):
+        pid = stale.name.rpartition(".tmp-")[2]
+        if pid.isdigit() and not _process_exists(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but belongs to someone else (PermissionError), or cannot tell
+        return True
+    return True
 
 
 def _with_skipped(ran: list[dict], layout: Layout, n: int) -> list[dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import random
 import subprocess
 import sys
@@ -793,3 +794,28 @@ def test_real_kill_then_resume_is_byte_identical(tmp_path, tiny_model_dir):
     assert not (killed / "stats.json").exists()
     assert run([str(src), "-o", str(killed), *opts, "--resume"]) == 0
     assert tree_bytes(killed) == tree_bytes(clean_run)
+
+
+def test_single_file_run_removes_a_killed_runs_temporaries(dump, tmp_path, tiny_model_dir):
+    # A SIGKILL leaves ".out.jsonl.tmp-PID" files beside a single output; the next run deletes
+    # those of processes that are gone and leaves a live process's alone.
+    out = tmp_path / "out.jsonl"
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    dead_pid = int(gone.stdout)
+    dead = [
+        tmp_path / f".out.jsonl.tmp-{dead_pid}",
+        tmp_path / f".out.jsonl.stats.json.tmp-{dead_pid}",
+    ]
+    live = tmp_path / f".out.jsonl.tmp-{os.getppid()}"  # not ours: this run writes its own
+    unrelated = tmp_path / f".other.jsonl.tmp-{dead_pid}"
+    for path in (*dead, live, unrelated):
+        path.write_text("partial")
+    assert run([str(dump), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+    assert not any(path.exists() for path in dead)
+    assert live.exists() and unrelated.exists()
+    assert out.exists()
