@@ -48,21 +48,29 @@ VARIANTS = [
         "context pass (boosted trees over neighbours' first-pass scores and the voice signals)",
         (0.4, (1, 3)),
         1.0,
-        {"context": True, "alpha": 3e-4},
+        {"context": True, "alpha": 3e-4, "context_extremes": False},
     ),
     (
         "+more implants",
         "blocks of 2-4 appeal lines in 70% of articles",
         (0.7, (2, 4)),
         1.0,
-        {"context": True, "alpha": 3e-4},
+        {"context": True, "alpha": 3e-4, "context_extremes": False},
     ),
     (
         "+implant weight",
-        "implanted lines weigh 3 in training (the shipped setting)",
+        "implanted lines weigh 3 in training",
         (0.7, (2, 4)),
         3.0,
-        {"context": True, "alpha": 3e-4},
+        {"context": True, "alpha": 3e-4, "context_extremes": False},
+    ),
+    (
+        "+word extremes",
+        "the context pass also reads the largest and smallest first-pass word weight of each "
+        "paragraph and of its neighbours (the shipped setting)",
+        (0.7, (2, 4)),
+        3.0,
+        {"context": True, "alpha": 3e-4, "context_extremes": True},
     ),
 ]
 METRICS = [

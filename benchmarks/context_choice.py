@@ -12,7 +12,9 @@ recall >= 0.995:
   appeal lines implanted into their articles).
 
 Variants: the context pass as a logistic model (the previous design) or as boosted trees over
-the neighbours' first-pass logits, with the voice signals and/or the place signals added.
+the neighbours' first-pass logits, with the voice signals, the place signals and/or the word
+extremes (the largest and smallest first-pass weight among a paragraph's words; its own, or
+also its neighbours') added.
 
     python benchmarks/context_choice.py [--data DIR] [--seeds 0 1 2] [--out benchmarks/results]
 
@@ -36,6 +38,7 @@ from newsclean.features.signals import (
     WINDOW_DEFAULT,
     place_signals,
     voice_signals,
+    word_entries,
 )
 from newsclean.features.table import scan_table
 from newsclean.training.augment import IMPLANT, is_implanted
@@ -51,16 +54,23 @@ from newsclean.classifier import (
     ParagraphClassifier,
     first_pass_features,
 )
-from newsclean.scorer import context_matrix
+from newsclean.scorer import context_matrix, extremes_in_context, word_extremes
 
 #: (name, implant weight, context model, extra inputs of the context pass)
 VARIANTS = [
     ("linear context, weight 1 (previous)", 1.0, "linear", ()),
     ("linear context, weight 3", 3.0, "linear", ()),
     ("trees, weight 3", 3.0, "trees", ()),
-    ("trees + voice, weight 3 (shipped)", 3.0, "trees", ("voice",)),
+    ("trees + voice, weight 3 (previous)", 3.0, "trees", ("voice",)),
     ("trees + voice + place, weight 3", 3.0, "trees", ("voice", "place")),
     ("trees + voice, weight 5", 5.0, "trees", ("voice",)),
+    ("trees + voice + own word extremes, weight 3", 3.0, "trees", ("voice", "extremes")),
+    (
+        "trees + voice + own and neighbours' word extremes, weight 3 (shipped)",
+        3.0,
+        "trees",
+        ("voice", "extremes_in_context"),
+    ),
 ]
 
 
@@ -69,6 +79,7 @@ class Part:
     """One split's featurised rows."""
 
     features: sparse.csr_matrix
+    entries: tuple[np.ndarray, np.ndarray]  # rows and columns of the word entries
     voice: np.ndarray
     place: np.ndarray
     bounds: tuple[np.ndarray, np.ndarray]
@@ -88,6 +99,7 @@ def featurise(table, scaling=None) -> tuple[Part, tuple[np.ndarray, np.ndarray]]
     )
     part = Part(
         features=features,
+        entries=word_entries(scan, N_FEATURES_DEFAULT)[:2],
         voice=voice,
         place=place_signals(scan),
         bounds=(scan.article_starts, scan.article_ends),
@@ -101,20 +113,35 @@ def featurise(table, scaling=None) -> tuple[Part, tuple[np.ndarray, np.ndarray]]
 
 
 def first_pass(train: Part, implant_weight: float, seed: int):
-    """Out-of-fold first-pass scores on train, and the first pass fitted on all of train,
-    exactly as :meth:`ParagraphClassifier.fit` makes them."""
+    """Out-of-fold first-pass scores and word extremes on train, and the first pass fitted on
+    all of train, exactly as :meth:`ParagraphClassifier.fit` makes them."""
     classifier = ParagraphClassifier(random_state=seed)
     weight = train.weight_base * np.where(train.implant, implant_weight, 1.0)
-    oof = classifier._out_of_fold_scores(train.features, train.target, weight, train.domain)
+    oof = classifier._out_of_fold_scores(
+        train.features, train.target, weight, train.domain, train.entries
+    )
     learn = weight > 0
     full = classifier._make_first_pass()
     full.fit(train.features[learn], train.target[learn], sample_weight=weight[learn])
     return oof, full, weight
 
 
-def context_inputs(part: Part, raw: np.ndarray, extras: tuple[str, ...]) -> np.ndarray:
+def extremes_of(part: Part, model) -> np.ndarray:
+    """:func:`word_extremes` under a fitted first pass (float32 weights, as a model stores)."""
+    rows, columns = part.entries
+    coef = model.coef_[0][:N_FEATURES_DEFAULT].astype(np.float32)
+    return word_extremes(rows, coef[columns].astype(np.float64), len(part.target))
+
+
+def context_inputs(
+    part: Part, raw: np.ndarray, extremes: np.ndarray, extras: tuple[str, ...]
+) -> np.ndarray:
+    named = {
+        "extremes": extremes,
+        "extremes_in_context": extremes_in_context(extremes, part.bounds),
+    }
     columns = [context_matrix(raw, part.bounds, WINDOW_DEFAULT)]
-    columns += [getattr(part, name) for name in extras]
+    columns += [named[name] if name in named else getattr(part, name) for name in extras]
     return np.hstack(columns)
 
 
@@ -130,7 +157,7 @@ def run_seed(data: Path, seed: int) -> list[dict]:
     for name, implant_weight, kind, extras in tqdm(VARIANTS, desc=f"seed {seed}", leave=False):
         if implant_weight not in passes:
             passes[implant_weight] = first_pass(train, implant_weight, seed)
-        oof, model, weight = passes[implant_weight]
+        (oof, oof_extremes), model, weight = passes[implant_weight]
         learn = weight > 0
         if kind == "linear":
             context = LogisticRegression(C=1.0, max_iter=1000)
@@ -138,12 +165,13 @@ def run_seed(data: Path, seed: int) -> list[dict]:
             context = HistGradientBoostingClassifier(
                 max_depth=CONTEXT_MAX_DEPTH_DEFAULT, random_state=seed
             )
-        inputs = context_inputs(train, oof, extras)
+        inputs = context_inputs(train, oof, oof_extremes, extras)
         context.fit(inputs[learn], train.target[learn], sample_weight=weight[learn])
         scores = {}
         for key, part in parts.items():
             raw = model.predict_proba(part.features)[:, 1]
-            scores[key] = context.predict_proba(context_inputs(part, raw, extras))[:, 1]
+            inputs = context_inputs(part, raw, extremes_of(part, model), extras)
+            scores[key] = context.predict_proba(inputs)[:, 1]
         validation = parts["validation"]
         labelled = validation.weight_base > 0
         threshold = choose_threshold(

@@ -6,13 +6,15 @@ As in jusText, classification runs in two explicit passes and both results are k
    :mod:`newsclean.features` gives each paragraph a probability of being boilerplate from its own
    text, shape, voice and place (and its neighbours' shape).
 2. **Context pass** (``score``): gradient-boosted trees re-score each paragraph from its own
-   first-pass score, its neighbours' scores, the mean score of the text before and after it, and
-   its publisher voice. A donation box of a title, two prose lines and four buttons is decided as
-   a block: the prose lines look like story text alone, but not between an appeal title and
-   "Give now".
+   first-pass score, its neighbours' scores, the mean score of the text before and after it, its
+   publisher voice, and the largest and smallest first-pass weight among its words and its
+   neighbours' (one telling phrase in a long line; a button beside "Give now"). A donation box
+   of a title, two prose lines and four buttons is decided as a block: the prose lines look like
+   story text alone, but not between an appeal title and "Give now".
 
-The context model is trained on *out-of-fold* first-pass scores (grouped folds, by publisher when
-groups are given), so it learns how far to trust scores the first pass has not seen in training.
+The context model is trained on *out-of-fold* first-pass scores and word weights (grouped folds,
+by publisher when groups are given), so it learns how far to trust scores the first pass has not
+seen in training.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from newsclean.features.signals import (
     WINDOW_DEFAULT,
     voice_signals,
     word_columns,
+    word_entries,
 )
 from newsclean.features.table import check_table, scan_table
 from newsclean.scorer import (
@@ -52,6 +55,7 @@ from newsclean.scorer import (
     Scorer,
     context_inputs,
     dense_signals,
+    word_extremes,
 )
 
 #: Regularisation of the first-pass linear model (SGD ``alpha``).
@@ -104,6 +108,10 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         Neighbours on each side used by the shape featuriser and by the context pass.
     context : bool, default=True
         Run the context pass; with False, ``score == score_raw``.
+    context_extremes : bool, default=True
+        Give the context pass the largest and smallest first-pass word weight of each paragraph
+        and of its neighbours (:func:`~newsclean.scorer.extremes_in_context`); with False its
+        trees never read them (for ablations: the models shipped before them).
     context_max_iter : int, default=100
         Most trees the context pass may grow.
     context_max_depth : int, default=4
@@ -144,6 +152,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         "n_features": (Integral, 16, None),
         "alpha": (Real, 0.0, None),
         "window": (Integral, 0, 10),
+        "context_extremes": (bool, None, None),
         "context_max_iter": (Integral, 1, None),
         "context_max_depth": (Integral, 1, MAX_TREE_DEPTH),
         "cv": (Integral, 2, None),
@@ -159,6 +168,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         alpha: float = ALPHA_DEFAULT,
         window: int = WINDOW_DEFAULT,
         context: bool = True,
+        context_extremes: bool = True,
         context_max_iter: int = CONTEXT_MAX_ITER_DEFAULT,
         context_max_depth: int = CONTEXT_MAX_DEPTH_DEFAULT,
         cv: int = CV_DEFAULT,
@@ -170,6 +180,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         self.alpha = alpha
         self.window = window
         self.context = context
+        self.context_extremes = context_extremes
         self.context_max_iter = context_max_iter
         self.context_max_depth = context_max_depth
         self.cv = cv
@@ -270,8 +281,11 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         bounds = (scan.article_starts, scan.article_ends)
         if self.context:
             groups = X["article_id"].to_numpy() if groups is None else np.asarray(groups)
-            oof = self._out_of_fold_scores(features, target, weight, groups)
-            inputs = context_inputs(oof, voice, bounds, self.window)
+            entries = word_entries(scan, self.n_features)[:2]
+            oof, extremes = self._out_of_fold_scores(features, target, weight, groups, entries)
+            if not self.context_extremes:  # constant columns: no tree can split on them
+                extremes = np.zeros_like(extremes)
+            inputs = context_inputs(oof, voice, extremes, bounds, self.window)
             self.context_ = HistGradientBoostingClassifier(
                 max_iter=self.context_max_iter,
                 max_depth=self.context_max_depth,
@@ -298,10 +312,17 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         )
         return self
 
-    def _out_of_fold_scores(self, features, target, weight, groups) -> np.ndarray:
+    def _out_of_fold_scores(
+        self, features, target, weight, groups, entries: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """First-pass scores and :func:`word_extremes` of every row, each from a first pass
+        fitted without the row's group (its publisher), as the context pass will meet them on
+        new publishers. ``entries`` are the rows and columns of the word entries."""
         from sklearn.model_selection import GroupKFold  # fit-only: keeps `import newsclean` light
 
-        oof = np.zeros(features.shape[0])
+        n = features.shape[0]
+        oof, extremes = np.zeros(n), np.zeros((n, 2))
+        rows, columns = entries
         n_groups = len(np.unique(groups))
         folds = GroupKFold(n_splits=min(self.cv, n_groups))
         for train_idx, test_idx in folds.split(features, target, groups):
@@ -312,7 +333,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
                 continue
             model.fit(features[learn], target[learn], sample_weight=weight[learn])
             oof[test_idx] = model.predict_proba(features[test_idx])[:, 1]
-        return oof
+            word_weights = model.coef_[0][: self.n_features].astype(np.float32)[columns]
+            extremes[test_idx] = word_extremes(rows, word_weights.astype(np.float64), n)[test_idx]
+        return oof, extremes
 
     # -- prediction ---------------------------------------------------------------------------
     def score_paragraphs(self, X: pd.DataFrame) -> pd.DataFrame:

@@ -7,10 +7,11 @@ the model. What it learns is two linear models over the signals of
 1. the **first pass**: a weight per hashed word column, a scaling and a weight per dense signal
    (shape, voice, place), an intercept; its probability is ``score_raw``;
 2. the **context pass**: gradient-boosted decision trees over the first pass's logits of the
-   paragraph, its neighbours and the article before and after it, and the paragraph's publisher
-   voice (:func:`context_inputs`); its probability is ``score``. Trees, not a second linear
-   model, because a block is an interaction: "we" and "your support" mean an appeal between an
-   appeal title and "Give now", and nothing much in a story about a charity.
+   paragraph, its neighbours and the article before and after it, the paragraph's publisher
+   voice, and the extremes of its and its neighbours' word weights (:func:`context_inputs`); its
+   probability is ``score``. Trees, not a second linear model, because a block is an
+   interaction: "we" and "your support" mean an appeal between an appeal title and "Give now",
+   and nothing much in a story about a charity.
 
 :class:`Scorer` holds exactly those arrays (the trees as :class:`BoostedTrees`) and applies
 them. The estimator scores through it, and
@@ -93,11 +94,47 @@ def context_matrix(raw: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], windo
     return np.hstack([own, shift_within_articles(logit, bounds, window)])
 
 
+def word_extremes(rows: np.ndarray, word_weights: np.ndarray, n: int) -> np.ndarray:
+    """The largest and smallest first-pass word weight in each paragraph, shape (n, 2).
+
+    ``rows`` and ``word_weights`` give each word entry's paragraph and weight (the first
+    pass's coefficient of its column, as :func:`~newsclean.features.signals.word_entries` lists
+    them). The first pass spreads a paragraph's words over ``1 / sqrt(m)`` each, so one telling
+    phrase ("support our journalism") weighs little in a long line; its extremes do not shrink
+    with length. A paragraph without words gets zeros.
+    """
+    high = np.full(n, -np.inf)
+    low = np.full(n, np.inf)
+    np.maximum.at(high, rows, word_weights)
+    np.minimum.at(low, rows, word_weights)
+    empty = high == -np.inf
+    high[empty] = 0.0
+    low[empty] = 0.0
+    return np.column_stack([high, low])
+
+
 def context_inputs(
-    raw: np.ndarray, voice: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], window: int
+    raw: np.ndarray,
+    voice: np.ndarray,
+    extremes: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    window: int,
 ) -> np.ndarray:
-    """Context-pass inputs: :func:`context_matrix` and the paragraph's own voice signals."""
-    return np.hstack([context_matrix(raw, bounds, window), voice])
+    """Context-pass inputs: :func:`context_matrix`, the paragraph's own voice signals, then
+    :func:`word_extremes` of the paragraph and of the one before and after it (zeros where the
+    article has none). The extremes come last, so a model trained before them reads the same
+    columns."""
+    context = [context_matrix(raw, bounds, window), voice, extremes_in_context(extremes, bounds)]
+    return np.hstack(context)
+
+
+def extremes_in_context(extremes: np.ndarray, bounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """:func:`word_extremes` of each paragraph, then of the paragraph before and after it in its
+    article (zeros where there is none), shape (n, 6). A button such as "Maybe later" has no
+    telling word of its own; its neighbour "Give now" has."""
+    rows, present = neighbour_rows(bounds, 1)
+    neighbours = extremes[rows] * present[:, :, None]  # (n, 2 neighbours, 2 extremes)
+    return np.hstack([extremes, neighbours.reshape(len(extremes), 4)])
 
 
 @dataclass(frozen=True)
@@ -289,8 +326,8 @@ class Scorer:
             raise ValueError(f"scan read {scan.max_chars} characters, model {self.max_chars}")
         rows, columns, data = word_entries(scan, self.n_features)
         # The hashed-word part of the dot product, without building the sparse matrix.
-        word_terms = data * self.word_coef[columns]
-        logit = np.bincount(rows, weights=word_terms, minlength=scan.n).astype(np.float64)
+        word_weights = self.word_coef[columns].astype(np.float64)
+        logit = np.bincount(rows, weights=data * word_weights, minlength=scan.n).astype(np.float64)
         bounds = (scan.article_starts, scan.article_ends)
         voice = voice_signals(scan)
         own_weights, neighbour_weights, voice_weights, place_weights, offset = self._dense_linear
@@ -310,7 +347,8 @@ class Scorer:
         raw = sigmoid(logit)
         if self.context is None:
             return raw, raw
-        inputs = context_inputs(raw, voice, bounds, self.window)
+        extremes = word_extremes(rows, word_weights, scan.n)
+        inputs = context_inputs(raw, voice, extremes, bounds, self.window)
         return raw, sigmoid(self.context.decision_function(inputs))
 
     def score_paragraphs(
@@ -413,7 +451,8 @@ def context_width(window: int) -> int:
     """Number of :func:`context_inputs` columns for ``window`` neighbours on each side."""
     # Measured on a one-paragraph article, so it follows context_inputs' layout by construction.
     one = (np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64))
-    return context_inputs(np.full(1, 0.5), np.zeros((1, len(VOICE_NAMES))), one, window).shape[1]
+    voice, extremes = np.zeros((1, len(VOICE_NAMES))), np.zeros((1, 2))
+    return context_inputs(np.full(1, 0.5), voice, extremes, one, window).shape[1]
 
 
 __all__ = [
@@ -429,5 +468,7 @@ __all__ = [
     "context_width",
     "dense_signals",
     "dense_width",
+    "extremes_in_context",
     "sigmoid",
+    "word_extremes",
 ]

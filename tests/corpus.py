@@ -72,7 +72,7 @@ def make_article(
 
 
 def make_corpus(n_articles: int = 60, seed: int = 0):
-    """A paragraph table with labels and a domain per article: (table, labels, domains)."""
+    """A paragraph table with a label and a domain per row (columns of the training format)."""
     import pandas as pd
 
     rng = random.Random(seed)

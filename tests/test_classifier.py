@@ -44,8 +44,8 @@ def corpus():
     return c[["article_id", "position", "text"]], c["label"].to_numpy(), c["domain"]
 
 
-def small():
-    return ParagraphClassifier(n_features=2**10, cv=2, random_state=0)
+def small(**params):
+    return ParagraphClassifier(n_features=2**10, cv=2, random_state=0, **params)
 
 
 def test_fit_returns_self_and_is_idempotent(corpus):
@@ -109,3 +109,29 @@ def test_classes_order(corpus):
     assert np.allclose(proba.sum(axis=1), 1)
     pred = model.predict(X)
     assert ((proba[:, 0] >= model.threshold) == (pred == "boilerplate")).all()
+
+
+@pytest.mark.parametrize("extremes", [True, False])
+def test_context_extremes_switch(corpus, monkeypatch, extremes):
+    # The context pass is fitted on the word extremes (the last six inputs), or on constant
+    # zeros there, which no tree can split on, with context_extremes=False.
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    seen = []
+    fit = HistGradientBoostingClassifier.fit
+
+    def spy(self, X, *args, **kwargs):
+        seen.append(np.array(X[:, -6:]))  # own extremes, then the neighbours'
+        return fit(self, X, *args, **kwargs)
+
+    monkeypatch.setattr(HistGradientBoostingClassifier, "fit", spy)
+    X, y, groups = corpus
+    small(context_extremes=extremes).fit(X, y, groups=groups)
+    (last_six,) = seen
+    high, low = last_six[:, :2].T
+    if extremes:  # out-of-fold weights: every paragraph has words, most a positive and a negative
+        assert (high >= low).all() and (high > 0).mean() > 0.5 and (low < 0).mean() > 0.5
+    else:
+        assert not last_six.any()
+    with pytest.raises(ValueError, match="'context_extremes'"):
+        small(context_extremes="yes").fit(X, y)

@@ -3,11 +3,18 @@
 import numpy as np
 import pytest
 from newsclean.features import paragraph_table, scan_table
-from newsclean.features.signals import voice_signals
+from newsclean.features.signals import voice_signals, word_entries
 
 import newsclean.scorer as scorer_module
 from newsclean.classifier import first_pass_features
-from newsclean.scorer import BoostedTrees, Scorer, dense_width
+from newsclean.scorer import (
+    BoostedTrees,
+    Scorer,
+    context_inputs,
+    dense_width,
+    extremes_in_context,
+    word_extremes,
+)
 
 ARTICLES = [
     "Council approves the budget\nThe council voted on Tuesday to approve the budget.\nSign up",
@@ -57,6 +64,40 @@ def test_first_pass_equals_the_fitted_linear_model(tiny_model):
     expected = tiny_model.first_pass_.predict_proba(features)[:, 1]
     assert np.abs(scorer.dense_coef[18:94]).max() > 0  # the neighbour weights are in play
     assert np.allclose(scorer.scores(scan)[0], expected, atol=1e-5)  # word weights are float32
+
+
+def test_word_extremes():
+    rows = np.array([2, 0, 0, 2, 0])
+    weights = np.array([3.0, 1.0, -2.0, 0.5, 0.25])
+    expected = [[1.0, -2.0], [0.0, 0.0], [3.0, 0.5], [0.0, 0.0]]  # rows 1 and 3 have no words
+    assert word_extremes(rows, weights, 4).tolist() == expected
+
+
+def test_extremes_in_context():
+    extremes = np.array([[1.0, -1.0], [2.0, -2.0], [3.0, -3.0]])
+    bounds = (np.array([0, 0, 2]), np.array([2, 2, 3]))  # articles [0, 1] and [2]
+    assert extremes_in_context(extremes, bounds).tolist() == [
+        [1.0, -1.0, 0.0, 0.0, 2.0, -2.0],  # own, previous (none), next
+        [2.0, -2.0, 1.0, -1.0, 0.0, 0.0],  # the next paragraph is another article's
+        [3.0, -3.0, 0.0, 0.0, 0.0, 0.0],
+    ]
+
+
+def test_context_pass_reads_what_it_was_fitted_on(tiny_model):
+    # The final score is the fitted trees' probability on the inputs fit() lays out: first-pass
+    # logits in context, voice, and the extremes of the paragraph's word weights.
+    table, _, _ = _paragraphs_and_lengths(ARTICLES)
+    scorer = tiny_model.scorer_
+    scan = scan_table(table, scorer.max_chars)
+    raw, final = scorer.scores(scan)
+    rows, columns, _ = word_entries(scan, scorer.n_features)
+    extremes = word_extremes(rows, scorer.word_coef[columns].astype(np.float64), scan.n)
+    per_row = [scorer.word_coef[columns[rows == i]] for i in range(scan.n)]
+    assert extremes.tolist() == [[w.max(), w.min()] if len(w) else [0, 0] for w in per_row]
+    bounds = (scan.article_starts, scan.article_ends)
+    inputs = context_inputs(raw, voice_signals(scan), extremes, bounds, scorer.window)
+    assert inputs.shape[1] == scorer_module.context_width(scorer.window)
+    assert np.allclose(final, tiny_model.context_.predict_proba(inputs)[:, 1])
 
 
 def test_arrays_round_trip(tiny_model):
@@ -158,3 +199,27 @@ def test_tree_walk_in_row_blocks_equals_one_walk(tiny_model, monkeypatch):
     whole = trees.decision_function(X)
     monkeypatch.setattr(scorer_module, "TREE_BLOCK_ROWS", 64)
     assert np.array_equal(trees.decision_function(X), whole)
+
+
+def test_shipped_trees_read_the_word_extremes():
+    # The shipped model's trees split on the extremes (the last six context inputs), so the
+    # scorer must hand them over where fit() laid them out; the tiny model never splits there.
+    from newsclean.predict import load_scorer
+    from tests.corpus import make_corpus
+
+    scorer, _ = load_scorer()
+    width = scorer_module.context_width(scorer.window)
+    assert (scorer.context.feature >= width - 6).any()
+    table = make_corpus(40)
+    scan = scan_table(table, scorer.max_chars)
+    raw, final = scorer.scores(scan)
+    rows, columns, _ = word_entries(scan, scorer.n_features)
+    extremes = word_extremes(rows, scorer.word_coef[columns].astype(np.float64), scan.n)
+    bounds = (scan.article_starts, scan.article_ends)
+
+    def trees(extremes: np.ndarray) -> np.ndarray:
+        inputs = context_inputs(raw, voice_signals(scan), extremes, bounds, scorer.window)
+        return scorer_module.sigmoid(scorer.context.decision_function(inputs))
+
+    assert np.array_equal(final, trees(extremes))
+    assert not np.allclose(final, trees(np.zeros_like(extremes)))  # this test can tell
