@@ -40,6 +40,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -52,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from newsclean.batch_formats import (
+    INPUT_SUFFIXES,
     SUFFIXES,
     RejectsWriter,
     atomic_write_text,
@@ -404,6 +406,12 @@ def run_dask(
     import pandas as pd
     from distributed import Client, LocalCluster, as_completed
 
+    # distributed sets its loggers to INFO on import (some thirty lines a run): follow
+    # newsclean's verbosity (-v) unless someone chose another level for them.
+    distributed_log = logging.getLogger("distributed")
+    if distributed_log.level == logging.INFO and not log.isEnabledFor(logging.INFO):
+        distributed_log.setLevel(logging.WARNING)
+
     frame = pd.DataFrame({"shard": todo, "source": [sources[i] for i in todo]})
     ddf = dd.from_pandas(frame, npartitions=len(todo), sort=False)
     meta = pd.DataFrame({"shard": pd.Series(dtype="int64"), "summary": pd.Series(dtype="object")})
@@ -753,7 +761,7 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
                 # Without this, "-o out.json" would quietly become a directory of part files.
                 parser.error(
                     f"-o {args.output}: newsclean writes no {out.suffix} files; give a "
-                    f"directory, or one file ending in {', '.join(SUFFIXES.values())}"
+                    f"directory, or one file ending in {', '.join(s for s, _ in INPUT_SUFFIXES)}"
                 )
             if out.is_dir() and any(out.iterdir()) and not (args.resume or args.overwrite):
                 parser.error(
@@ -966,7 +974,7 @@ def run_clean(args: argparse.Namespace) -> int:
             skipped = len(done)
             todo = [i for i in todo if i not in set(done)]
         elif layout.single is not None:
-            _remove_dead_temporaries(layout.single)
+            _remove_dead_temporaries(layout)
             if args.overwrite:
                 layout.single.unlink(missing_ok=True)
     code, memory_note = _prepare_memory(args, cfg, sources, layout)
@@ -1060,16 +1068,22 @@ def _prepare_directory(root: Path, args, cfg: BatchConfig, sources: list[str]) -
     return 0
 
 
-def _remove_dead_temporaries(single: Path) -> None:
-    """Delete the temporary files a killed run left beside a single output file.
+def _remove_dead_temporaries(layout: Layout) -> None:
+    """Delete the temporary files a killed run left for this run's own files (the single output
+    file, its stats, rejects and memory), named ``.NAME.tmp-PID``.
 
-    They are named ``.NAME….tmp-PID``; one whose process still runs (another run writing the
-    same file) is left alone.
+    One whose process still runs on this machine (another run writing the same file) is left
+    alone. Only on POSIX, where signal 0 asks whether a process exists without touching it.
     """
-    for stale in single.parent.glob(f".{glob.escape(single.name)}*.tmp-*"):
-        pid = stale.name.rpartition(".tmp-")[2]
-        if pid.isdigit() and not _process_exists(int(pid)):
-            stale.unlink(missing_ok=True)
+    if os.name != "posix":
+        return
+    for own in (layout.single, layout.stats, layout.rejects, layout.memory):
+        if own is None:
+            continue
+        for stale in own.parent.glob(f".{glob.escape(own.name)}.tmp-*"):
+            pid = stale.name.rpartition(".tmp-")[2]
+            if re.fullmatch(r"[0-9]{1,9}", pid) and not _process_exists(int(pid)):
+                stale.unlink(missing_ok=True)
 
 
 def _process_exists(pid: int) -> bool:

@@ -188,6 +188,11 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         self.max_chars = max_chars
         self.random_state = random_state
 
+    def __setstate__(self, state: dict) -> None:
+        # Pickled before the word extremes existed: its context pass never read them.
+        state.setdefault("context_extremes", False)
+        super().__setstate__(state)
+
     def __sklearn_tags__(self):
         # Input is a paragraph table (a DataFrame of text), not a numeric 2-D array: the
         # numeric-array estimator checks do not apply; tests check the API on tables instead.
@@ -285,7 +290,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             oof, extremes = self._out_of_fold_scores(features, target, weight, groups, entries)
             if not self.context_extremes:  # constant columns: no tree can split on them
                 extremes = np.zeros_like(extremes)
-            inputs = context_inputs(oof, voice, extremes, bounds, self.window)
+            inputs = context_inputs(oof, voice, bounds, self.window, extremes)
             self.context_ = HistGradientBoostingClassifier(
                 max_iter=self.context_max_iter,
                 max_depth=self.context_max_depth,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import platform
 import sys
 
@@ -80,9 +79,6 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # Dask's own loggers default to INFO, some thirty lines a run; they follow -v like ours
-    # unless the user set them (dask reads this variable when it is first imported).
-    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", logging.getLevelName(level).lower())
     return args.handler(args)
 
 

@@ -119,6 +119,7 @@ def load_model(source: str | os.PathLike | None = None) -> ParagraphClassifier:
     scorer, card = load_scorer(source)
     known = ParagraphClassifier().get_params()
     params = {k: v for k, v in card.get("params", {}).items() if k in known}
+    params.setdefault("context_extremes", False)  # a card from before the word extremes
     params["threshold"] = card["threshold"]
     return ParagraphClassifier.from_scorer(scorer, **params)
 

@@ -1,8 +1,7 @@
 """A fitted paragraph model's arithmetic, applied with numpy alone.
 
 :class:`~newsclean.classifier.ParagraphClassifier` is the scikit-learn estimator that *learns*
-the model. What it learns is two linear models over the signals of
-:mod:`newsclean.features.signals`:
+the model. What it learns, over the signals of :mod:`newsclean.features.signals`, is:
 
 1. the **first pass**: a weight per hashed word column, a scaling and a weight per dense signal
    (shape, voice, place), an intercept; its probability is ``score_raw``;
@@ -116,14 +115,16 @@ def word_extremes(rows: np.ndarray, word_weights: np.ndarray, n: int) -> np.ndar
 def context_inputs(
     raw: np.ndarray,
     voice: np.ndarray,
-    extremes: np.ndarray,
     bounds: tuple[np.ndarray, np.ndarray],
     window: int,
+    extremes: np.ndarray | None = None,
 ) -> np.ndarray:
     """Context-pass inputs: :func:`context_matrix`, the paragraph's own voice signals, then
     :func:`word_extremes` of the paragraph and of the one before and after it (zeros where the
-    article has none). The extremes come last, so a model trained before them reads the same
-    columns."""
+    article has none; ``extremes=None`` gives zeros). The extremes come last, so a model trained
+    before them reads the same columns."""
+    if extremes is None:
+        extremes = np.zeros((len(raw), 2))
     context = [context_matrix(raw, bounds, window), voice, extremes_in_context(extremes, bounds)]
     return np.hstack(context)
 
@@ -348,7 +349,7 @@ class Scorer:
         if self.context is None:
             return raw, raw
         extremes = word_extremes(rows, word_weights, scan.n)
-        inputs = context_inputs(raw, voice, extremes, bounds, self.window)
+        inputs = context_inputs(raw, voice, bounds, self.window, extremes)
         return raw, sigmoid(self.context.decision_function(inputs))
 
     def score_paragraphs(
@@ -452,7 +453,7 @@ def context_width(window: int) -> int:
     # Measured on a one-paragraph article, so it follows context_inputs' layout by construction.
     one = (np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64))
     voice, extremes = np.zeros((1, len(VOICE_NAMES))), np.zeros((1, 2))
-    return context_inputs(np.full(1, 0.5), voice, extremes, one, window).shape[1]
+    return context_inputs(np.full(1, 0.5), voice, one, window, extremes).shape[1]
 
 
 __all__ = [

@@ -135,3 +135,14 @@ def test_context_extremes_switch(corpus, monkeypatch, extremes):
         assert not last_six.any()
     with pytest.raises(ValueError, match="'context_extremes'"):
         small(context_extremes="yes").fit(X, y)
+
+
+def test_a_model_pickled_before_the_extremes_says_so(corpus):
+    X, y, groups = corpus
+    model = small().fit(X, y, groups=groups)
+    state = pickle.loads(pickle.dumps(model)).__getstate__()
+    del state["context_extremes"]  # as pickled by a version without the parameter
+    old = ParagraphClassifier.__new__(ParagraphClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["context_extremes"] is False
+    assert np.array_equal(old.predict_proba(X), model.predict_proba(X))

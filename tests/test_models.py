@@ -99,3 +99,14 @@ def test_shipped_model_loads_and_is_small():
     card = json.loads((DEFAULT_MODEL_DIR / "model_card.json").read_text())
     assert model.threshold == card["threshold"]
     assert (DEFAULT_MODEL_DIR / "model.npz").stat().st_size < 20 * 2**20
+
+
+def test_a_card_from_before_the_extremes_loads_without_them(tiny_model_dir, tmp_path):
+    folder = tmp_path / "old"
+    shutil.copytree(tiny_model_dir, folder)
+    card_path = folder / "model_card.json"
+    card = json.loads(card_path.read_text())
+    assert card["params"].pop("context_extremes") is True
+    card_path.write_text(json.dumps(card))
+    assert load_model(folder).get_params()["context_extremes"] is False
+    assert load_model(tiny_model_dir).get_params()["context_extremes"] is True

@@ -95,7 +95,7 @@ def test_context_pass_reads_what_it_was_fitted_on(tiny_model):
     per_row = [scorer.word_coef[columns[rows == i]] for i in range(scan.n)]
     assert extremes.tolist() == [[w.max(), w.min()] if len(w) else [0, 0] for w in per_row]
     bounds = (scan.article_starts, scan.article_ends)
-    inputs = context_inputs(raw, voice_signals(scan), extremes, bounds, scorer.window)
+    inputs = context_inputs(raw, voice_signals(scan), bounds, scorer.window, extremes)
     assert inputs.shape[1] == scorer_module.context_width(scorer.window)
     assert np.allclose(final, tiny_model.context_.predict_proba(inputs)[:, 1])
 
@@ -218,7 +218,7 @@ def test_shipped_trees_read_the_word_extremes():
     bounds = (scan.article_starts, scan.article_ends)
 
     def trees(extremes: np.ndarray) -> np.ndarray:
-        inputs = context_inputs(raw, voice_signals(scan), extremes, bounds, scorer.window)
+        inputs = context_inputs(raw, voice_signals(scan), bounds, scorer.window, extremes)
         return scorer_module.sigmoid(scorer.context.decision_function(inputs))
 
     assert np.array_equal(final, trees(extremes))
