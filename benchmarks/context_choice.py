@@ -53,8 +53,9 @@ from newsclean.classifier import (
     CONTEXT_MAX_DEPTH_DEFAULT,
     ParagraphClassifier,
     first_pass_features,
+    first_pass_word_extremes,
 )
-from newsclean.scorer import context_matrix, extremes_in_context, word_extremes
+from newsclean.scorer import context_matrix, extremes_in_context
 
 #: (name, implant weight, context model, extra inputs of the context pass)
 VARIANTS = [
@@ -126,13 +127,6 @@ def first_pass(train: Part, implant_weight: float, seed: int):
     return oof, full, weight
 
 
-def extremes_of(part: Part, model) -> np.ndarray:
-    """:func:`word_extremes` under a fitted first pass (float32 weights, as a model stores)."""
-    rows, columns = part.entries
-    coef = model.coef_[0][:N_FEATURES_DEFAULT].astype(np.float32)
-    return word_extremes(rows, coef[columns].astype(np.float64), len(part.target))
-
-
 def context_inputs(
     part: Part, raw: np.ndarray, extremes: np.ndarray, extras: tuple[str, ...]
 ) -> np.ndarray:
@@ -170,7 +164,12 @@ def run_seed(data: Path, seed: int) -> list[dict]:
         scores = {}
         for key, part in parts.items():
             raw = model.predict_proba(part.features)[:, 1]
-            inputs = context_inputs(part, raw, extremes_of(part, model), extras)
+            inputs = context_inputs(
+                part,
+                raw,
+                first_pass_word_extremes(model, part.entries, N_FEATURES_DEFAULT, len(part.target)),
+                extras,
+            )
             scores[key] = context.predict_proba(inputs)[:, 1]
         validation = parts["validation"]
         labelled = validation.weight_base > 0

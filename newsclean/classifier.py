@@ -95,6 +95,17 @@ def first_pass_features(
     return sparse.hstack([words, scaled], format="csr"), scaling
 
 
+def first_pass_word_extremes(
+    first_pass: SGDClassifier, entries: tuple[np.ndarray, np.ndarray], n_features: int, n: int
+) -> np.ndarray:
+    """:func:`~newsclean.scorer.word_extremes` of ``n`` paragraphs under a fitted first pass,
+    its word weights rounded to float32 as a stored model keeps them, so that training sees
+    the values scoring will. ``entries`` are the rows and columns of the word entries."""
+    rows, columns = entries
+    weights = first_pass.coef_[0][:n_features].astype(np.float32)
+    return word_extremes(rows, weights[columns].astype(np.float64), n)
+
+
 class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     """Editorial / boilerplate classifier over a paragraph table.
 
@@ -327,7 +338,6 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
 
         n = features.shape[0]
         oof, extremes = np.zeros(n), np.zeros((n, 2))
-        rows, columns = entries
         n_groups = len(np.unique(groups))
         folds = GroupKFold(n_splits=min(self.cv, n_groups))
         for train_idx, test_idx in folds.split(features, target, groups):
@@ -338,8 +348,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
                 continue
             model.fit(features[learn], target[learn], sample_weight=weight[learn])
             oof[test_idx] = model.predict_proba(features[test_idx])[:, 1]
-            word_weights = model.coef_[0][: self.n_features].astype(np.float32)[columns]
-            extremes[test_idx] = word_extremes(rows, word_weights.astype(np.float64), n)[test_idx]
+            fold = first_pass_word_extremes(model, entries, self.n_features, n)
+            extremes[test_idx] = fold[test_idx]
         return oof, extremes
 
     # -- prediction ---------------------------------------------------------------------------
@@ -370,4 +380,11 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         return np.where(score >= self.threshold, BOILERPLATE, EDITORIAL).astype(object)
 
 
-__all__ = ["BOILERPLATE", "EDITORIAL", "LABELS", "ParagraphClassifier", "first_pass_features"]
+__all__ = [
+    "BOILERPLATE",
+    "EDITORIAL",
+    "LABELS",
+    "ParagraphClassifier",
+    "first_pass_features",
+    "first_pass_word_extremes",
+]
