@@ -33,6 +33,7 @@ as an uninterrupted run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import glob
@@ -338,9 +339,26 @@ def build_memory(
 
 
 def _warm_worker(model: str | None) -> None:
+    import threading
+
     from newsclean.predict import load_scorer
 
+    threading.Thread(target=_exit_with_parent, name="newsclean-parent-watch", daemon=True).start()
     load_scorer(model)
+
+
+def _exit_with_parent() -> None:
+    """End this pool worker once the process that started it has gone.
+
+    A parent killed outright (SIGKILL, out of memory) cannot shut its pool down, and its
+    workers would wait for work forever, each holding a model in memory.
+    """
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        parent.join()  # returns when the parent's sentinel closes, i.e. when it exits
+        os._exit(1)
 
 
 def run_local(
@@ -354,25 +372,31 @@ def run_local(
 ) -> list[dict]:
     """Shards in order in this process; with ``jobs > 1`` each shard's batches are cleaned by
     a pool of ``jobs`` processes (model loaded once per process), so one big file scales too."""
-    if jobs <= 1 or not todo:
-        return [
-            process_shard(i, len(sources), sources[i], cfg, layout, on_batch=on_batch) for i in todo
-        ]
-    import multiprocessing
-
-    with ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_warm_worker,
-        initargs=(cfg.model,),
-    ) as pool:
-        mapper = ordered_pool_map(pool, PENDING_PER_JOB * jobs)
+    with worker_pool(jobs if todo else 1, cfg.model) as mapper:
         return [
             process_shard(
                 i, len(sources), sources[i], cfg, layout, mapper=mapper, on_batch=on_batch
             )
             for i in todo
         ]
+
+
+@contextlib.contextmanager
+def worker_pool(jobs: int, model: str | None) -> Iterator[Callable]:
+    """The ``mapper`` for :func:`process_shard`: the builtin ``map`` when ``jobs <= 1``, else an
+    ordered map over a pool of ``jobs`` processes, each loading ``model`` once."""
+    if jobs <= 1:
+        yield map
+        return
+    import multiprocessing
+
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_warm_worker,
+        initargs=(model,),
+    ) as pool:
+        yield ordered_pool_map(pool, PENDING_PER_JOB * jobs)
 
 
 def _dask_partition(frame, n_shards: int, cfg: BatchConfig, layout: Layout):
@@ -983,18 +1007,20 @@ def run_clean(args: argparse.Namespace) -> int:
     progress = _Progress(disable=args.quiet)
     try:
         if sources == ["-"]:
-            summaries = ran = [
-                process_shard(
-                    0,
-                    1,
-                    "-",
-                    cfg,
-                    layout,
-                    on_batch=progress.on_batch,
-                    items=read_jsonl_stream(sys.stdin.buffer),
-                    stream=sys.stdout.buffer,
-                )
-            ]
+            with worker_pool(args.jobs, cfg.model) as mapper:
+                summaries = ran = [
+                    process_shard(
+                        0,
+                        1,
+                        "-",
+                        cfg,
+                        layout,
+                        mapper=mapper,
+                        on_batch=progress.on_batch,
+                        items=read_jsonl_stream(sys.stdin.buffer),
+                        stream=sys.stdout.buffer,
+                    )
+                ]
         else:
             if args.engine == "dask":
                 ran = run_dask(

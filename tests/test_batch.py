@@ -367,6 +367,17 @@ def test_jobs_2_gives_the_same_bytes_as_jobs_1(tmp_path, tiny_model_dir):
     assert tree_bytes(tmp_path / "j1") == tree_bytes(tmp_path / "j2")
 
 
+def test_stdin_with_jobs_2_gives_the_same_bytes_as_jobs_1(tiny_model_dir):
+    lines = "".join(json.dumps(record) + "\n" for record in good_records(7)).encode()
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", "-", "--model", str(tiny_model_dir)]
+    cmd += ["-q", "--batch-size", "2"]
+    outs = [
+        subprocess.run(cmd + extra, input=lines, capture_output=True, cwd=ROOT, check=True).stdout
+        for extra in ([], ["--jobs", "2"])
+    ]
+    assert outs[0] == outs[1] and outs[0].count(b"\n") == 7
+
+
 # --------------------------------------------------------------------------------------------
 # Formats keep every other field
 
@@ -793,6 +804,70 @@ def test_real_kill_then_resume_is_byte_identical(tmp_path, tiny_model_dir):
     assert not (killed / "stats.json").exists()
     assert run([str(src), "-o", str(killed), *opts, "--resume"]) == 0
     assert tree_bytes(killed) == tree_bytes(clean_run)
+
+
+def _children(pid: int) -> set[int]:
+    """PIDs whose parent is ``pid`` (Linux: read from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_pool_workers_exit_when_the_parent_is_killed(tiny_model_dir):
+    import signal
+    import time
+
+    # The parent waits on stdin, which this test keeps open, so its pool is alive and idle.
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", "-", "--model", str(tiny_model_dir)]
+    cmd += ["-q", "--batch-size", "1", "--jobs", "2"]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        for record in good_records(4):
+            proc.stdin.write((json.dumps(record) + "\n").encode())
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            workers = {c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)}
+        assert len(workers) == 2, "the pool did not start"
+        time.sleep(1.0)  # let them load the model and take their first batches
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 30
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = [w for w in workers if _alive(w)]
+    finally:
+        proc.kill()
+        proc.stdin.close()
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "pool workers outlived their killed parent"
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
 
 
 def test_single_file_run_removes_a_killed_runs_temporaries(dump, tmp_path, tiny_model_dir):
