@@ -19,6 +19,7 @@ seen in training.
 
 from __future__ import annotations
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,6 +27,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 from sklearn.utils.validation import check_is_fitted
 
@@ -104,6 +106,18 @@ def first_pass_word_extremes(
     rows, columns = entries
     weights = first_pass.coef_[0][:n_features].astype(np.float32)
     return word_extremes(rows, weights[columns].astype(np.float64), n)
+
+
+def _fit_first_pass(model: SGDClassifier, features, target, weight) -> SGDClassifier:
+    """Fit the first pass within its fixed budget of epochs.
+
+    ``max_iter=50`` is a budget on training time, and reaching it is the normal case on the
+    shared data, so sklearn's ConvergenceWarning (one per fit, four per training run) would
+    only restate that choice.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(features, target, sample_weight=weight)
 
 
 class ParagraphClassifier(ClassifierMixin, BaseEstimator):
@@ -309,8 +323,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             )
             self.context_.fit(inputs[learn], target[learn], sample_weight=weight[learn])
 
-        self.first_pass_ = self._make_first_pass()
-        self.first_pass_.fit(features[learn], target[learn], sample_weight=weight[learn])
+        self.first_pass_ = _fit_first_pass(
+            self._make_first_pass(), features[learn], target[learn], weight[learn]
+        )
         coef = self.first_pass_.coef_[0]
         self.scorer_ = Scorer(
             n_features=self.n_features,
@@ -346,7 +361,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             if len(np.unique(target[learn])) < 2:  # a degenerate fold: fall back to the prior
                 oof[test_idx] = target[learn].mean() if len(learn) else 0.5
                 continue
-            model.fit(features[learn], target[learn], sample_weight=weight[learn])
+            _fit_first_pass(model, features[learn], target[learn], weight[learn])
             oof[test_idx] = model.predict_proba(features[test_idx])[:, 1]
             fold = first_pass_word_extremes(model, entries, self.n_features, n)
             extremes[test_idx] = fold[test_idx]

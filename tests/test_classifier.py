@@ -146,3 +146,26 @@ def test_a_model_pickled_before_the_extremes_says_so(corpus):
     old.__setstate__(state)
     assert old.get_params()["context_extremes"] is False
     assert np.array_equal(old.predict_proba(X), model.predict_proba(X))
+
+
+def test_the_first_pass_budget_does_not_warn(corpus, monkeypatch):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from newsclean import classifier
+
+    X, y, groups = corpus
+    model = small(alpha=1e-7)  # a weak penalty: SGD is still moving when its epochs run out
+
+    def plain_fit(first_pass, features, target, weight):
+        return first_pass.fit(features, target, sample_weight=weight)
+
+    with monkeypatch.context() as patch, warnings.catch_warnings(record=True) as raised:
+        patch.setattr(classifier, "_fit_first_pass", plain_fit)
+        warnings.simplefilter("always")
+        model.fit(X, y, groups=groups)
+    assert any(issubclass(w.category, ConvergenceWarning) for w in raised), "setup: SGD converged"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model.fit(X, y, groups=groups)

@@ -21,7 +21,7 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_mlflow_models_serve_cleans_articles(tiny_model, tmp_path):
+def test_mlflow_models_serve_cleans_articles(tiny_model, tmp_path, monkeypatch):
     from newsclean.models import export_model
     from newsclean.training import tracking
 
@@ -33,37 +33,29 @@ def test_mlflow_models_serve_cleans_articles(tiny_model, tmp_path):
         "GIT_PYTHON_REFRESH": "quiet",
         "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
     }
-    old = os.environ.get("MLFLOW_TRACKING_URI")
-    os.environ["MLFLOW_TRACKING_URI"] = env["MLFLOW_TRACKING_URI"]
-    try:
-        mlflow = tracking.configure_mlflow()
-        mlflow.set_experiment("serve")
-        export_dir = tmp_path / "model"
-        export_model(tiny_model, export_dir)
-        import pandas as pd
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", env["MLFLOW_TRACKING_URI"])
+    monkeypatch.chdir(tmp_path)  # a SQLite store puts run artifacts under ./mlruns
+    mlflow = tracking.configure_mlflow()
+    mlflow.set_experiment("serve")
+    export_dir = tmp_path / "model"
+    export_model(tiny_model, export_dir)
+    import pandas as pd
 
-        from tests.corpus import make_corpus
+    from tests.corpus import make_corpus
 
-        paragraphs = make_corpus(2)[["article_id", "position", "text"]]
-        articles = pd.DataFrame({"text": [article(STORY)]})
-        with mlflow.start_run():
-            _, cleaner_uri = tracking.log_models(
-                mlflow, tiny_model, export_dir, paragraphs, articles
-            )
-            tracking.register_with_alias(
-                mlflow,
-                cleaner_uri,
-                "serve-model",
-                "champion",
-                challenger_score=0.0,
-                holder_score=None,
-                promote=False,
-            )
-    finally:
-        if old is None:
-            os.environ.pop("MLFLOW_TRACKING_URI")
-        else:
-            os.environ["MLFLOW_TRACKING_URI"] = old
+    paragraphs = make_corpus(2)[["article_id", "position", "text"]]
+    articles = pd.DataFrame({"text": [article(STORY)]})
+    with mlflow.start_run():
+        _, cleaner_uri = tracking.log_models(mlflow, tiny_model, export_dir, paragraphs, articles)
+        tracking.register_with_alias(
+            mlflow,
+            cleaner_uri,
+            "serve-model",
+            "champion",
+            challenger_score=0.0,
+            holder_score=None,
+            promote=False,
+        )
 
     port = free_port()
     mlflow_bin = Path(sys.executable).with_name("mlflow")

@@ -1,7 +1,6 @@
 """A tiny training run on a user table, tracked in a temporary MLflow store."""
 
 import json
-import os
 
 import pandas as pd
 import pytest
@@ -22,14 +21,13 @@ def user_table(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def mlflow_env(tmp_path_factory):
+    """A temporary tracking store; the working directory moves there too, because a SQLite
+    store puts run artifacts under ./mlruns."""
     root = tmp_path_factory.mktemp("mlflow")
-    old = os.environ.get("MLFLOW_TRACKING_URI")
-    os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root}/mlflow.db"
-    yield root
-    if old is None:
-        os.environ.pop("MLFLOW_TRACKING_URI")
-    else:
-        os.environ["MLFLOW_TRACKING_URI"] = old
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root}/mlflow.db")
+        patch.chdir(root)
+        yield root
 
 
 def test_threshold_keeps_target_editorial_recall():
