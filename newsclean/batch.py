@@ -36,12 +36,10 @@ import argparse
 import contextlib
 import dataclasses
 import functools
-import glob
 import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -53,6 +51,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from newsclean.atomic import temporaries_of
 from newsclean.batch_formats import (
     INPUT_SUFFIXES,
     SUFFIXES,
@@ -1106,9 +1105,8 @@ def _remove_dead_temporaries(layout: Layout) -> None:
     for own in (layout.single, layout.stats, layout.rejects, layout.memory):
         if own is None:
             continue
-        for stale in own.parent.glob(f".{glob.escape(own.name)}.tmp-*"):
-            pid = stale.name.rpartition(".tmp-")[2]
-            if re.fullmatch(r"[0-9]{1,9}", pid) and not _process_exists(int(pid)):
+        for stale, pid in temporaries_of(own):
+            if not _process_exists(pid):
                 stale.unlink(missing_ok=True)
 
 

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from newsclean.atomic import temporary_path
 from newsclean.batch_steps import Item
 
 #: Output/input formats, keyed by name, with the file suffix of each.
@@ -253,16 +254,12 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def _tmp_name(path: Path) -> Path:
-    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
-
-
 class ShardWriter:
     """Base class: write records in batches to ``path`` via a temporary file."""
 
     def __init__(self, path: str | os.PathLike | None) -> None:
         self.path = Path(path) if path is not None else None
-        self.tmp = _tmp_name(self.path) if self.path is not None else None
+        self.tmp = temporary_path(self.path) if self.path is not None else None
 
     def write_batch(self, records: list[dict]) -> int:  # pragma: no cover - abstract
         """Write records; return how many were written (the rest were rejected)."""
@@ -618,7 +615,7 @@ class RejectsWriter:
 
     def __init__(self, path: str | os.PathLike | None, stream: io.TextIOBase | None = None):
         self.path = Path(path) if path is not None else None
-        self.tmp = _tmp_name(self.path) if self.path is not None else None
+        self.tmp = temporary_path(self.path) if self.path is not None else None
         if self.tmp is not None:
             self._fh: BinaryIO | None = open(self.tmp, "wb", buffering=_WRITE_BUFFER)  # noqa: SIM115
         else:
@@ -647,7 +644,7 @@ class RejectsWriter:
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary name and :func:`os.replace`."""
     path = Path(path)
-    tmp = _tmp_name(path)
+    tmp = temporary_path(path)
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
@@ -655,7 +652,7 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 def concat_files(sources: list[Path], target: str | os.PathLike) -> None:
     """Concatenate ``sources`` (missing ones skipped) into ``target`` atomically."""
     target = Path(target)
-    tmp = _tmp_name(target)
+    tmp = temporary_path(target)
     with open(tmp, "wb") as out:
         for src in sources:
             if src.exists():

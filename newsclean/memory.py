@@ -58,6 +58,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from newsclean.atomic import temporary_path
 from newsclean.features.segment import split_paragraphs
 
 #: Distinct articles of a domain a paragraph must occur in to count as repeated. Chosen with
@@ -368,7 +369,7 @@ class PublisherMemory:
     def save(self, path: str | os.PathLike) -> Path:
         """Write the memory as JSON, atomically (temporary file, then :func:`os.replace`)."""
         path = Path(path)
-        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        tmp = temporary_path(path)
         try:
             with open(tmp, "w", encoding="utf-8") as fh:
                 json.dump(self.to_dict(), fh, sort_keys=True, separators=(",", ":"))
