@@ -156,6 +156,16 @@ def speed_table(speed: dict) -> list[str]:
     return lines
 
 
+def _word_range(latency: dict) -> str:
+    low_high = latency.get("word_range")
+    return f"{low_high[0]:,}-{low_high[1]:,}" if low_high else "(none in range: short lines)"
+
+
+def _ms_range(latency: dict) -> str:
+    low, high = latency["median_ms_per_article_range"]
+    return f"{low:.2f} to {high:.2f} ms"
+
+
 def render(report: dict) -> str:
     acc, page = report["accuracy"], report.get("accuracy_page")
     out = [
@@ -218,7 +228,7 @@ def render(report: dict) -> str:
     if report.get("speed"):
         sp = report["speed"]
         mach = sp["machine"]
-        lat = sp["predict_latency"]
+        lat, short = sp["predict_latency"], sp["predict_latency_short_lines"]
         out += [
             "## Speed",
             "",
@@ -229,16 +239,18 @@ def render(report: dict) -> str:
             *speed_table(sp),
             "",
             f"`import newsclean`: {sp['import']['import_seconds_median']:.2f} s (median of "
-            f"{sp['import']['runs']}). Predict latency (issue 3): import + first `clean` of a "
-            f"{lat['article_words']}-word article {lat['import_and_first_clean_seconds']:.2f} s "
+            f"{sp['import']['runs']}). Predict latency (issue 3), on the {lat['articles']} test "
+            f"articles of {_word_range(lat)} words (median {lat['article_paragraphs_median']:.0f} "
+            f"paragraphs): import + first `clean` {lat['import_and_first_clean_seconds']:.2f} s "
             f"(slowest process {lat['import_and_first_clean_seconds_max']:.2f} s) "
             f"(target < {lat['target_first_clean_seconds']} s, interpreter start-up "
             "excluded), then median "
             f"{lat['median_ms_per_article']:.2f} ms per article (target < "
             f"{lat['target_median_ms_per_article']} ms); medians over {lat['processes']} fresh "
-            "processes, whose own medians range from "
-            f"{lat['median_ms_per_article_range'][0]:.2f} to "
-            f"{lat['median_ms_per_article_range'][1]:.2f} ms.",
+            f"processes, whose own medians range from {_ms_range(lat)}. On one text of "
+            f"{short['article_paragraphs_median']:.0f} short lines "
+            f"({short['article_words_median']} words): median "
+            f"{short['median_ms_per_article']:.2f} ms ({_ms_range(short)}).",
             "",
         ]
     if report.get("batch"):
@@ -416,9 +428,8 @@ def run(args: argparse.Namespace) -> int:
     report["appeals"] = acc_mod.appeal_metrics(appeal_scored, model)
     _write_json(out / "appeals.json", report["appeals"])
 
-    speed_texts = ["\n".join(part["text"]) for _, part in test.groupby("article_id", sort=True)][
-        : (QUICK_ARTICLES if args.quick else args.speed_articles)
-    ]
+    test_texts = ["\n".join(part["text"]) for _, part in test.groupby("article_id", sort=True)]
+    speed_texts = test_texts[: (QUICK_ARTICLES if args.quick else args.speed_articles)]
     del table
 
     log.warning("accuracy: page view")
@@ -439,7 +450,7 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.skip_speed:
         log.warning("speed")
-        report["speed"] = run_speed(speed_texts, args.model)
+        report["speed"] = run_speed(speed_texts, args.model, latency_texts=test_texts)
         _write_json(out / "speed.json", report["speed"])
 
     log.warning("batch")
