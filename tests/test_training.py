@@ -1,10 +1,16 @@
 """A tiny training run on a user table, tracked in a temporary MLflow store."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from newsclean.training.evaluate import choose_threshold, evaluate, selection_score
+from newsclean.training.evaluate import (
+    choose_threshold,
+    evaluate,
+    selection_score,
+    thin_threshold_warning,
+)
 
 from tests.corpus import make_corpus
 
@@ -45,6 +51,25 @@ def test_selection_score_never_prefers_a_model_that_deletes_story_text():
     assert selection_score(good) > selection_score(greedy)
     assert selection_score(good, appeal_recall=0.5) == pytest.approx(0.4)
     assert selection_score(greedy, appeal_recall=1.0) < 0
+
+
+def test_thin_validation_warns_about_the_threshold(caplog):
+    from newsclean.training.train import TrainConfig, fit_and_evaluate
+
+    assert thin_threshold_warning(199) is not None  # 0.5 % of 199 is less than one paragraph
+    assert thin_threshold_warning(200) is None
+    assert thin_threshold_warning(0) is None  # nothing to warn about; the split check refuses
+    corpus = make_corpus(30, seed=3).assign(domain=lambda t: t["article_id"], dataset="user")
+    articles = corpus["article_id"].drop_duplicates().tolist()
+    split = dict.fromkeys(articles[:20], "train") | dict.fromkeys(articles[20:25], "validation")
+    corpus["split"] = corpus["article_id"].map(split).fillna("test")
+    validation = corpus[corpus["split"] == "validation"]
+    n_editorial = int((validation["label"] == "editorial").sum())
+    assert n_editorial < 200
+    config = TrainConfig(data=Path("unused"), model_params={"n_features": 2**10, "cv": 2})
+    with caplog.at_level("WARNING", logger="newsclean.training.train"):
+        fit_and_evaluate(corpus, config)
+    assert f"validation split has {n_editorial} editorial paragraphs" in caplog.text
 
 
 @pytest.mark.slow

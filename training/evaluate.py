@@ -35,6 +35,34 @@ def choose_threshold(
     return float(np.nextafter(editorial[k - 1], np.inf))
 
 
+def thin_threshold_warning(
+    n_editorial: int, editorial_recall: float = TARGET_EDITORIAL_RECALL
+) -> str | None:
+    """A warning when :func:`choose_threshold` cannot let any of ``n_editorial`` validation
+    paragraphs go (fewer than ``1 / (1 - editorial_recall)`` of them), else None.
+
+    The threshold then sits just above the highest-scoring editorial paragraph, so one
+    paragraph decides it, and new publishers will likely lose more than the target share.
+
+    Examples
+    --------
+    >>> thin_threshold_warning(400) is None
+    True
+    >>> thin_threshold_warning(120)[:46]
+    'the validation split has 120 editorial paragra'
+    """
+    allowed = n_editorial - max(1, math.ceil(editorial_recall * n_editorial - 1e-9))
+    if n_editorial == 0 or allowed >= 1:
+        return None
+    needed = math.ceil(1 / (1 - editorial_recall) - 1e-9)
+    return (
+        f"the validation split has {n_editorial} editorial paragraphs, too few for a threshold "
+        f"at editorial recall {editorial_recall}: it keeps all of them, so the single "
+        f"highest-scoring one sets it. Label more articles (at least {needed} editorial "
+        "paragraphs in validation) for a threshold that holds on new publishers"
+    )
+
+
 def evaluate(
     is_boilerplate: np.ndarray,
     score: np.ndarray,
@@ -196,6 +224,7 @@ __all__ = [
     "plot_confusion",
     "plot_pr_curve",
     "selection_score",
+    "thin_threshold_warning",
 ]
 
 

@@ -34,7 +34,12 @@ from newsclean.training.data import (
     load_labelled,
     sample_articles,
 )
-from newsclean.training.evaluate import choose_threshold, evaluate_by, selection_score
+from newsclean.training.evaluate import (
+    choose_threshold,
+    evaluate_by,
+    selection_score,
+    thin_threshold_warning,
+)
 from newsclean.training.split import domain_split
 from tqdm.auto import tqdm
 
@@ -153,9 +158,10 @@ def fit_and_evaluate(
 
     start = time.perf_counter()
     validation = _scored(model, parts["validation"])
-    threshold = choose_threshold(
-        (validation["label"] == BOILERPLATE).to_numpy(), validation["score"].to_numpy()
-    )
+    is_boilerplate = (validation["label"] == BOILERPLATE).to_numpy()
+    threshold = choose_threshold(is_boilerplate, validation["score"].to_numpy())
+    if warning := thin_threshold_warning(int((~is_boilerplate).sum())):
+        log.warning(warning)
     model.set_params(threshold=threshold)
     steps.update()
     test = _scored(model, parts["test"])
