@@ -249,7 +249,7 @@ def render(report: dict) -> str:
             f"{lat['target_median_ms_per_article']} ms); medians over {lat['processes']} fresh "
             f"processes, whose own medians range from {_ms_range(lat)}. On one text of "
             f"{short['article_paragraphs_median']:.0f} short lines "
-            f"({short['article_words_median']} words): median "
+            f"({short['article_words_median']:,.0f} words): median "
             f"{short['median_ms_per_article']:.2f} ms ({_ms_range(short)}).",
             "",
         ]

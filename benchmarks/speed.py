@@ -52,7 +52,7 @@ LATENCY_WORDS = 1000
 LATENCY_WORD_RANGE = (900, 1100)
 #: Timed calls per process, spread evenly over the articles (each article as often).
 LATENCY_CALLS = 450
-#: Fresh processes the latency is measured in. On a shared virtual machine one process's 200
+#: Fresh processes the latency is measured in. On a shared virtual machine one process's
 #: calls can all land in a slow spell (medians of 1.7 to 3.0 ms were seen for the same code), so
 #: the reported figures are the medians over processes, with every process's own figures kept.
 LATENCY_PROCESSES = 5
@@ -223,7 +223,9 @@ def import_time() -> dict:
     }
 
 
-def articles_of_words(texts: list[str], word_range: tuple[int, int] = LATENCY_WORD_RANGE):
+def articles_of_words(
+    texts: list[str], word_range: tuple[int, int] = LATENCY_WORD_RANGE
+) -> list[str]:
     """The texts whose word count (``str.split``) is within ``word_range``, in order."""
     low, high = word_range
     return [text for text in texts if low <= len(text.split()) <= high]

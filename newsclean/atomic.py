@@ -1,8 +1,8 @@
 """Names of the temporary files that outputs are written under before :func:`os.replace`.
 
-Every file newsclean writes (batch outputs, rejects, stats, a publisher memory) is first
-written to ``.NAME.tmp-PID`` beside its final path, so a reader never sees half a file and a
-run killed mid-write leaves only a hidden temporary, which :func:`temporaries_of` finds again.
+Every file a batch run writes (outputs, rejects, stats, a publisher memory) is first written
+to ``.NAME.tmp-PID`` beside its final path, so a reader never sees half a file, and a run
+killed mid-write leaves only a hidden temporary, which :func:`temporaries_of` finds again.
 """
 
 from __future__ import annotations

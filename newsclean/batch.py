@@ -12,10 +12,13 @@ Output rules
   there first and start again).
 * ``-o FILE.jsonl|.jsonl.gz|.parquet|.csv``: a single output file; allowed with exactly one input
   file. Rejects go to ``FILE.rejects.jsonl`` (or ``--rejects``), counts to ``FILE.stats.json``.
-  An existing FILE needs ``--overwrite``; ``--resume`` does not apply. A new name with a data
-  suffix newsclean does not write (``out.json``, ``out.csv.gz``) is an error, not a directory.
+  An existing FILE needs ``--overwrite`` and is replaced only once the new one is complete;
+  ``--resume`` does not apply. A new name with a data suffix newsclean does not write
+  (``out.json``, ``out.csv.gz``) is an error, not a directory; a trailing slash asks for a
+  directory. No output or rejects path may be an input file.
 * ``-`` as the only INPUT reads JSONL from stdin and writes JSONL to stdout (``-o`` omitted or
-  ``-``); rejects go to ``--rejects PATH``, else to stderr as JSON lines.
+  ``-``); rejects go to ``--rejects PATH``, else (or with ``--rejects -``) to stderr as JSON
+  lines.
 * Output format: ``--format``, else the suffix of a single output file, else the input files'
   format when they all share one, else JSONL.
 * ``--repetition`` first reads every input once to count, per publisher domain
@@ -41,8 +44,10 @@ import json
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -181,12 +186,22 @@ class Layout:
         return None
 
 
+def is_single_file(output: str) -> bool:
+    """Whether ``-o OUTPUT`` names one output file: a data suffix, not an existing directory,
+    and no trailing slash (``-o cleaned.jsonl/`` asks for a directory)."""
+    return (
+        format_of(output) is not None
+        and not output.endswith(("/", os.sep))
+        and not Path(output).is_dir()
+    )
+
+
 def make_layout(output: str | None, fmt: str, rejects: str | None) -> Layout:
     """The layout for ``-o OUTPUT`` (see the module docstring for the rules)."""
     if output in (None, "-"):
         return Layout(fmt, rejects=Path(rejects) if rejects else None)
     out = Path(output)
-    if format_of(out) is not None and not out.is_dir():
+    if is_single_file(output):
         default = out.with_name(out.name + ".rejects.jsonl")
         return Layout(fmt, single=out, rejects=Path(rejects) if rejects else default)
     return Layout(fmt, root=out, rejects=Path(rejects) if rejects else out / "rejects.jsonl")
@@ -270,7 +285,13 @@ def process_shard(
                 record_domain, domain_field=cfg.domain_field, url_field=cfg.url_field
             )
         records = items if items is not None else read_shard(source, cfg.batch_size)
-        valid = validate(records, shard, text_field=cfg.text_field, max_chars=cfg.max_chars)
+        valid = validate(
+            records,
+            shard,
+            text_field=cfg.text_field,
+            max_chars=cfg.max_chars,
+            annotation_field=cfg.annotation_field,
+        )
         cleaned = clean(
             batched(valid, cfg.batch_size),
             shard,
@@ -286,12 +307,13 @@ def process_shard(
         writer.commit()
         rejects.commit()
     except Exception as exc:  # a shard's failure must not stop the others
-        for w in (writer, rejects):
-            if w is not None:
-                w.abort()
+        _abort(writer, rejects)
         error = " ".join(f"{type(exc).__name__}: {exc}".split())
         log.error("shard %05d (%s) failed: %s", index, source, error)
         return {"shard": index, "source": source, "failed": True, "error": error}
+    except BaseException:  # Ctrl-C: stop, but leave no temporary file behind
+        _abort(writer, rejects)
+        raise
     if layout.shard_stats(index) is not None:
         layout.shard_stats(index).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(layout.shard_stats(index), json.dumps(summary, sort_keys=True) + "\n")
@@ -299,6 +321,13 @@ def process_shard(
         layout.done(index).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(layout.done(index), "")
     return summary
+
+
+def _abort(*writers) -> None:
+    """Delete the temporary files of the writers that were opened (None: not opened)."""
+    for w in writers:
+        if w is not None:
+            w.abort()
 
 
 def build_memory(
@@ -322,7 +351,11 @@ def build_memory(
         try:
             records = read_shard(source, cfg.batch_size)
             for item in validate(
-                records, shard, text_field=cfg.text_field, max_chars=cfg.max_chars
+                records,
+                shard,
+                text_field=cfg.text_field,
+                max_chars=cfg.max_chars,
+                annotation_field=cfg.annotation_field,
             ):
                 domain = record_domain(item.record, cfg.domain_field, cfg.url_field)
                 memory.add(item.record[cfg.text_field], domain)
@@ -338,11 +371,13 @@ def build_memory(
 
 
 def _warm_worker(model: str | None) -> None:
-    import threading
-
+    """Start a pool worker: watch the parent, leave Ctrl-C to it, and load the model."""
     from newsclean.predict import load_scorer
 
     threading.Thread(target=_exit_with_parent, name="newsclean-parent-watch", daemon=True).start()
+    # Ctrl-C reaches the whole process group: the parent stops the run and its pool, and a
+    # worker interrupted as well would only print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     load_scorer(model)
 
 
@@ -389,13 +424,18 @@ def worker_pool(jobs: int, model: str | None) -> Iterator[Callable]:
         return
     import multiprocessing
 
-    with ProcessPoolExecutor(
+    pool = ProcessPoolExecutor(
         max_workers=jobs,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_warm_worker,
         initargs=(model,),
-    ) as pool:
+    )
+    try:
         yield ordered_pool_map(pool, PENDING_PER_JOB * jobs)
+    except BaseException:  # a failure or Ctrl-C: drop the batches not yet started
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _dask_partition(frame, n_shards: int, cfg: BatchConfig, layout: Layout):
@@ -729,6 +769,8 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             parser.error(str(exc))
     if args.scheduler and args.engine != "dask":
         parser.error("--scheduler needs --engine dask")
+    if args.engine == "dask" and not all(map(_installed, ("dask", "distributed"))):
+        parser.error("--engine dask needs Dask: pip install 'newsclean[dask]'")
     if args.output_field is not None and not args.output_field:
         parser.error("--output-field must not be empty")
     _validate_memory_args(parser, args)
@@ -745,25 +787,34 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             parser.error("input '-' runs with the local engine and cannot --resume")
         args.input_files = ["-"]
         args.out_format = "jsonl"
+        if args.rejects == "-":
+            args.rejects = None  # stderr, as without --rejects
     else:
+        if args.rejects == "-":
+            parser.error("--rejects - (stderr) is only for input '-'; give a file")
         if args.output is None:
             parser.error("-o OUTPUT is required (a directory, or a file for one input)")
         if args.output == "-":
             parser.error("-o - (stdout) is only for input '-'")
-        files, problems = expand_inputs(args.inputs)
+        found, problems = expand_inputs(args.inputs)
         out_dir = Path(args.output).resolve()
         # An output directory inside an input directory is not input (e.g. on --resume).
-        files = [f for f in files if out_dir not in Path(f).resolve().parents]
+        files = [f for f in found if out_dir not in Path(f).resolve().parents]
         for problem in problems:
             log.warning("%s", problem)
         if any("unknown input format" in p for p in problems):
             parser.error("; ".join(p for p in problems if "unknown input format" in p))
         if not files:
-            why = "; ".join(problems) or "the only files there are this run's own output"
+            inside = sorted(set(found) - set(files))
+            why = "; ".join(problems) or (
+                f"{', '.join(inside[:3])}{' …' if len(inside) > 3 else ''} lie(s) inside the "
+                f"output directory {args.output}, whose files newsclean treats as its own "
+                "output: write the output elsewhere"
+            )
             parser.error(f"no input files found: {why}")
         args.input_files = files
         out = Path(args.output)
-        single = format_of(out) is not None and not out.is_dir()
+        single = is_single_file(args.output)
         if single:
             if len(files) != 1:
                 parser.error(
@@ -794,7 +845,10 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             if args.out_format is None:
                 formats = {format_of(f) for f in files}
                 args.out_format = formats.pop() if len(formats) == 1 else "jsonl"
-    if args.rejects and args.rejects != "-":
+    if args.rejects and Path(args.rejects).is_dir():
+        parser.error(f"--rejects {args.rejects} is a directory: give the path of a file")
+    _refuse_writing_over_inputs(parser, args)
+    if args.rejects:
         # Found now, not after hours of cleaning: the rejects file is written at the end.
         folder = Path(args.rejects).resolve().parent
         try:
@@ -809,6 +863,30 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     own = make_layout(args.output, args.out_format, None).memory
     if args.memory and own is not None and Path(args.memory).resolve() == own.resolve():
         parser.error(f"--memory {args.memory} is the memory this run writes: copy it elsewhere")
+
+
+def _refuse_writing_over_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Exit (status 2) when a file the run writes is one of its inputs: ``-o in.jsonl
+    --overwrite`` would delete the input before reading it, ``--rejects in.jsonl`` replace it."""
+    if args.input_files == ["-"]:
+        return
+    layout = make_layout(args.output, args.out_format or "jsonl", args.rejects)
+    inputs = {os.path.realpath(f) for f in args.input_files}
+    for flag, path in (
+        ("-o", layout.single),
+        ("--rejects", layout.rejects),
+        ("-o", layout.stats),
+        ("-o", layout.memory),
+    ):
+        if path is not None and os.path.realpath(path) in inputs:
+            parser.error(f"{flag}: {path} is also an input; newsclean does not write over inputs")
+
+
+def _installed(module: str) -> bool:
+    """Whether ``module`` can be imported (without importing it)."""
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
 def _validate_memory_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -997,9 +1075,9 @@ def run_clean(args: argparse.Namespace) -> int:
             skipped = len(done)
             todo = [i for i in todo if i not in set(done)]
         elif layout.single is not None:
+            # --overwrite deletes nothing up front: the new file replaces the old one only once
+            # it is complete, so a run that fails keeps the previous output.
             _remove_dead_temporaries(layout)
-            if args.overwrite:
-                layout.single.unlink(missing_ok=True)
     code, memory_note = _prepare_memory(args, cfg, sources, layout)
     if code:
         return code

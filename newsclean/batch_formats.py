@@ -55,7 +55,7 @@ def format_of(path: str | os.PathLike) -> str | None:
 
 
 def expand_inputs(patterns: list[str]) -> tuple[list[str], list[str]]:
-    """Expand files, directories and globs to a sorted, de-duplicated list of input files.
+    """Expand files, directories and globs to a sorted list of input files, each file once.
 
     A directory contributes every file below it with a recognised suffix (hidden files and
     names starting with ``_`` are skipped); a glob contributes its matches with a recognised
@@ -93,7 +93,11 @@ def expand_inputs(patterns: list[str]) -> tuple[list[str], list[str]]:
             )
         else:
             files.add(pattern)
-    return sorted(files), problems
+    # One file under two spellings ("a.jsonl", "./a.jsonl") is one input, cleaned once.
+    by_file: dict[str, str] = {}
+    for name in sorted(files):
+        by_file.setdefault(os.path.realpath(name), name)
+    return sorted(by_file.values()), problems
 
 
 # --------------------------------------------------------------------------------------------
@@ -493,18 +497,25 @@ def _same_value(stored: object, original: object) -> bool:
 def _first_schema(records: list[dict]):
     """The schema of a Parquet output file for JSONL input, inferred from its first batch.
 
-    Where the batch's values disagree (an integer ``id`` here, a string there), the first
-    record decides and the others go to the rejects. A type Arrow could only call ``null``
-    (a field that was always null, or always an empty list) becomes ``string`` (a list of
-    strings), so later values of the usual kind still fit.
+    Every field found in the batch is a column, in the order first seen (a key that only later
+    records have is kept; Arrow alone would take the first record's keys). Where a field's
+    values disagree (an integer ``id`` here, a string there), the first value that is not null
+    decides and the records that do not fit go to the rejects. A type Arrow could only call
+    ``null`` (a field that was always null, or always an empty list) becomes ``string`` (a list
+    of strings), so later values of the usual kind still fit.
     """
     import pyarrow as pa
 
-    try:
-        schema = pa.Table.from_pylist(records).schema
-    except (pa.ArrowException, ValueError, TypeError, OverflowError):
-        schema = pa.Table.from_pylist(records[:1]).schema
-    return pa.schema([f.with_type(_without_null(f.type)) for f in schema], metadata=schema.metadata)
+    fields = []
+    for name in dict.fromkeys(key for record in records for key in record):
+        values = [record.get(name) for record in records]
+        try:
+            arrow_type = pa.array(values).type
+        except (pa.ArrowException, ValueError, TypeError, OverflowError):
+            first = next(value for value in values if value is not None)
+            arrow_type = pa.array([first]).type
+        fields.append(pa.field(name, _without_null(arrow_type)))
+    return pa.schema(fields)
 
 
 def _without_null(arrow_type):

@@ -38,6 +38,7 @@ REASONS = {
     "missing_text": "the text field is absent or null",
     "text_not_string": "the text field is not a string",
     "too_long": "the text is longer than --max-chars characters",
+    "field_exists": "the record already has a value in the field --annotate writes",
     "schema_mismatch": "the record does not fit the output schema (Parquet types, CSV header)",
 }
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -184,10 +185,13 @@ def validate(
     *,
     text_field: str = "text",
     max_chars: int = MAX_CHARS_DEFAULT,
+    annotation_field: str | None = None,
 ) -> Iterator[Item]:
     """Pass on records with a usable text; reject the rest with a reason code.
 
-    Counts ``read`` (every item) and ``rejected_<reason>``.
+    With ``annotation_field``, a record that already holds a value there (not null or "") is
+    rejected too, rather than losing that value to the annotations. Counts ``read`` (every
+    item) and ``rejected_<reason>``.
     """
     for item in items:
         shard.stats["read"] += 1
@@ -218,6 +222,13 @@ def validate(
                 item.record,
                 "undecodable",
                 f"field {text_field!r} holds bytes that are not valid UTF-8",
+            )
+        elif annotation_field is not None and item.record.get(annotation_field) not in (None, ""):
+            shard.reject(
+                item.pos,
+                item.record,
+                "field_exists",
+                f"field {annotation_field!r} already has a value, which --annotate would replace",
             )
         else:
             yield item

@@ -108,7 +108,9 @@ def first_pass_word_extremes(
     return word_extremes(rows, weights[columns].astype(np.float64), n)
 
 
-def _fit_first_pass(model: SGDClassifier, features, target, weight) -> SGDClassifier:
+def _fit_first_pass(
+    model: SGDClassifier, features: sparse.csr_matrix, target: np.ndarray, weight: np.ndarray
+) -> SGDClassifier:
     """Fit the first pass within its fixed budget of epochs.
 
     ``max_iter=50`` is a budget on training time, and reaching it is the normal case on the

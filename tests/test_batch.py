@@ -549,6 +549,18 @@ def test_jsonl_to_parquet_never_changes_a_value_silently(tmp_path, tiny_model_di
     assert not (out / "rejects.jsonl").exists() or not read_lines(out / "rejects.jsonl")
 
 
+def test_jsonl_to_parquet_keeps_keys_that_only_later_records_have(tmp_path, tiny_model_dir):
+    records = [{"id": f"k{i}", "text": article(i)} for i in range(3)]
+    records[1]["author"] = "A. Writer"  # the first record has no author
+    records[2]["author"] = "B. Writer"
+    src = write_jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out.parquet"
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+    written = pq.read_table(out).to_pylist()
+    assert [w.get("author") for w in written] == [None, "A. Writer", "B. Writer"]
+    assert not read_lines(tmp_path / "out.parquet.rejects.jsonl")
+
+
 def test_mixed_id_types_in_the_first_batch_do_not_fail_the_shard(tmp_path, tiny_model_dir):
     import pyarrow.parquet as pq
 
@@ -628,6 +640,10 @@ def dump(tmp_path) -> Path:
         ["NOTHING*.jsonl", "-o", "out"],  # glob matching nothing
         ["IN", "-o", "out.json"],  # a file format newsclean does not write
         ["IN", "-o", "out.csv.gz"],
+        ["IN", "-o", "IN", "--overwrite"],  # would delete the input before reading it
+        ["IN", "-o", "out", "--rejects", "IN"],  # would replace the input with the rejects
+        ["IN", "-o", "out", "--rejects", "a_dir"],
+        ["IN", "-o", "out", "--rejects", "-"],  # stderr rejects are for input '-' only
     ],
 )
 def test_bad_argument_combinations_exit_2(argv, dump, tmp_path, tiny_model_dir):
@@ -642,13 +658,100 @@ def test_bad_argument_combinations_exit_2(argv, dump, tmp_path, tiny_model_dir):
         "out.json": str(tmp_path / "out.json"),
         "out.csv.gz": str(tmp_path / "out.csv.gz"),
         "one.jsonl": str(tmp_path / "one.jsonl"),
+        "a_dir": str(tmp_path),
     }
+    before = dump.read_bytes()
     argv = [subst.get(a, a) for a in argv]
     if "--model" not in argv:
         argv += ["--model", str(tiny_model_dir)]
     with pytest.raises(SystemExit) as exc:
         parse_clean(argv)
     assert exc.value.code == 2
+    assert dump.read_bytes() == before
+
+
+def test_engine_dask_without_dask_is_a_usage_error(dump, tmp_path, tiny_model_dir, monkeypatch):
+    monkeypatch.setattr(batch, "_installed", lambda module: module not in ("dask", "distributed"))
+    out = tmp_path / "out"
+    with pytest.raises(SystemExit) as exc:
+        parse_clean([str(dump), "-o", str(out), "--engine", "dask", "--model", str(tiny_model_dir)])
+    assert exc.value.code == 2
+    assert not out.exists()  # found before anything is written
+
+
+def test_one_file_under_two_spellings_is_one_input(dump, tmp_path, tiny_model_dir, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spellings = [str(dump), f"./{dump.name}", dump.name]
+    args = parse_clean([*spellings, "-o", "out", "--model", str(tiny_model_dir), "-q"])
+    assert len(args.input_files) == 1
+    assert batch.run_clean(args) == 0
+    assert len(read_lines(tmp_path / "out" / "part-00000.jsonl")) == 2
+
+
+def test_a_failed_overwrite_keeps_the_previous_output(dump, tmp_path, tiny_model_dir):
+    src = tmp_path / "in.jsonl.gz"
+    src.write_bytes(gzip.compress(dump.read_bytes()))
+    out = tmp_path / "out.jsonl"
+    opts = ["--model", str(tiny_model_dir), "-q"]
+    assert run([str(src), "-o", str(out), *opts]) == 0
+    previous = out.read_bytes()
+    src.write_bytes(src.read_bytes()[:-12])  # a truncated gzip stream: the shard fails
+    assert run([str(src), "-o", str(out), *opts, "--overwrite"]) == 1
+    assert out.read_bytes() == previous
+
+
+def test_stdin_rejects_dash_means_stderr(tmp_path, tiny_model_dir):
+    lines = b'{"id": 1, "text": "A story."}\nnot json\n'
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", "-", "--rejects", "-", "-q"]
+    cmd += ["--model", str(tiny_model_dir)]
+    proc = subprocess.run(cmd, input=lines, capture_output=True, cwd=tmp_path, check=False)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert not (tmp_path / "-").exists()
+    assert b'"reason": "malformed_json"' in proc.stderr or b'"malformed_json"' in proc.stderr
+
+
+def test_an_interrupted_shard_leaves_no_temporary_file(dump, tmp_path, tiny_model_dir):
+    out = tmp_path / "out.jsonl"
+    args = parse_clean([str(dump), "-o", str(out), "--model", str(tiny_model_dir), "-q"])
+    layout = batch.make_layout(args.output, args.out_format, args.rejects)
+
+    def interrupted(job, texts):  # Ctrl-C while the first batch is cleaned
+        raise KeyboardInterrupt
+        yield  # a generator, as the real mappers are
+
+    with pytest.raises(KeyboardInterrupt):
+        batch.process_shard(0, 1, str(dump), batch._config(args), layout, mapper=interrupted)
+    assert not [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
+def test_annotate_rejects_a_record_that_already_has_the_field(tmp_path, tiny_model_dir):
+    records = good_records(3)
+    records[0]["text_paragraphs"] = "the user's own data"
+    records[1]["text_paragraphs"] = None  # no value: nothing to lose
+    src = write_jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out.jsonl"
+    argv = [str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q", "--annotate"]
+    assert run(argv) == 0
+    assert [r["id"] for r in read_lines(out)] == ["a1", "a2"]
+    (reject,) = read_lines(tmp_path / "out.jsonl.rejects.jsonl")
+    assert reject["reason"] == "field_exists" and "'text_paragraphs'" in reject["detail"]
+    assert reject["record"] == records[0]  # as it was read, the user's value included
+    stats = json.loads((tmp_path / "out.jsonl.stats.json").read_text())
+    assert stats["read"] == 3 and stats["written"] == 2 and stats["rejected"] == 1
+
+
+def test_output_with_a_trailing_slash_is_a_directory(dump, tmp_path, tiny_model_dir):
+    out = tmp_path / "cleaned.jsonl"
+    assert run([str(dump), "-o", f"{out}/", "--model", str(tiny_model_dir), "-q"]) == 0
+    assert (out / "part-00000.jsonl").is_file()
+
+
+def test_an_input_inside_the_output_directory_is_named(tmp_path, tiny_model_dir, capsys):
+    src = write_jsonl(tmp_path / "in.jsonl", good_records(1))
+    with pytest.raises(SystemExit) as exc:
+        parse_clean([str(src), "-o", str(tmp_path), "--model", str(tiny_model_dir)])
+    assert exc.value.code == 2
+    assert f"{src} lie(s) inside the output directory" in capsys.readouterr().err
 
 
 def test_nonempty_output_needs_resume_or_overwrite(dump, tmp_path, tiny_model_dir):
@@ -861,6 +964,40 @@ def test_pool_workers_exit_when_the_parent_is_killed(tiny_model_dir):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, "pool workers outlived their killed parent"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_ctrl_c_with_jobs_2_stops_quietly(tiny_model_dir):
+    import signal
+    import time
+
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", "-", "--model", str(tiny_model_dir)]
+    cmd += ["-q", "--batch-size", "1", "--jobs", "2"]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, as a terminal's job would be
+    )
+    try:
+        proc.stdin.write("".join(json.dumps(r) + "\n" for r in good_records(4)).encode())
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            workers = {c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)}
+        assert len(workers) == 2, "the pool did not start"
+        time.sleep(1.0)  # let the workers load the model
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130
+    assert b"Traceback" not in err, err.decode()[-2000:]
+    assert not any(_alive(w) for w in workers)
 
 
 def _cmdline(pid: int) -> str:

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from newsclean.training.evaluate import (
@@ -56,9 +57,13 @@ def test_selection_score_never_prefers_a_model_that_deletes_story_text():
 def test_thin_validation_warns_about_the_threshold(caplog):
     from newsclean.training.train import TrainConfig, fit_and_evaluate
 
-    assert thin_threshold_warning(199) is not None  # 0.5 % of 199 is less than one paragraph
-    assert thin_threshold_warning(200) is None
-    assert thin_threshold_warning(0) is None  # nothing to warn about; the split check refuses
+    for n, weak in ((199, True), (200, False)):  # 0.5 % of 199 is less than one paragraph
+        scores = np.linspace(0.0, 0.9, n)
+        threshold = choose_threshold(np.zeros(n, dtype=bool), scores)
+        assert (thin_threshold_warning(scores, threshold) is not None) is weak
+    tied = np.r_[np.linspace(0.0, 0.5, 397), [0.9, 0.9, 0.9]]  # the top three tie
+    assert thin_threshold_warning(tied, choose_threshold(np.zeros(400, bool), tied)) is not None
+    assert "no editorial paragraph" in thin_threshold_warning(np.zeros(0), 0.5)
     corpus = make_corpus(30, seed=3).assign(domain=lambda t: t["article_id"], dataset="user")
     articles = corpus["article_id"].drop_duplicates().tolist()
     split = dict.fromkeys(articles[:20], "train") | dict.fromkeys(articles[20:25], "validation")
@@ -69,7 +74,7 @@ def test_thin_validation_warns_about_the_threshold(caplog):
     config = TrainConfig(data=Path("unused"), model_params={"n_features": 2**10, "cv": 2})
     with caplog.at_level("WARNING", logger="newsclean.training.train"):
         fit_and_evaluate(corpus, config)
-    assert f"validation split has {n_editorial} editorial paragraphs" in caplog.text
+    assert f"removes none of the {n_editorial} editorial paragraphs" in caplog.text
 
 
 @pytest.mark.slow
@@ -205,3 +210,18 @@ def test_bad_data_exits_2_before_any_run(mlflow_env, tmp_path, capsys):
     client = MlflowClient()
     experiment = client.get_experiment_by_name("bad-data")
     assert experiment is None or not client.search_runs([experiment.experiment_id])  # no run
+
+
+def test_train_without_the_train_extra_says_what_to_install(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    from newsclean.cli import parse_args, run
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "mlflow" else real_find_spec(name, *a),
+    )
+    assert run(parse_args(["train", "--data", str(tmp_path)])) == 2
+    assert "pip install 'newsclean[train]'" in capsys.readouterr().err

@@ -113,8 +113,22 @@ def parse_params(pairs: list[str]) -> dict:
     return params
 
 
+#: Modules of the ``train`` extra that a training run imports.
+TRAIN_EXTRA = ("mlflow", "matplotlib")
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Run a training; print the test metrics as JSON on stdout."""
+    import importlib.util
+
+    missing = [m for m in TRAIN_EXTRA if importlib.util.find_spec(m) is None]
+    if missing:
+        print(
+            f"newsclean train: error: training needs {' and '.join(missing)}: "
+            "pip install 'newsclean[train]'",
+            file=sys.stderr,
+        )
+        return 2
     from newsclean.training.data import DataError
     from newsclean.training.train import TrainConfig, run_training
 

@@ -35,31 +35,36 @@ def choose_threshold(
     return float(np.nextafter(editorial[k - 1], np.inf))
 
 
-def thin_threshold_warning(
-    n_editorial: int, editorial_recall: float = TARGET_EDITORIAL_RECALL
-) -> str | None:
-    """A warning when :func:`choose_threshold` cannot let any of ``n_editorial`` validation
-    paragraphs go (fewer than ``1 / (1 - editorial_recall)`` of them), else None.
+def thin_threshold_warning(editorial_scores: np.ndarray, threshold: float) -> str | None:
+    """Why a threshold from :func:`choose_threshold` is weak, or None when it is not.
 
-    The threshold then sits just above the highest-scoring editorial paragraph, so one
-    paragraph decides it, and new publishers will likely lose more than the target share.
+    It is weak when it removes none of the validation split's editorial paragraphs: it then
+    sits just above the highest-scoring one, which alone decides it, and new publishers will
+    likely lose more story text than the target allows. That happens with fewer than
+    ``1 / (1 - TARGET_EDITORIAL_RECALL)`` (200) editorial paragraphs, or when the top scores
+    tie. With none at all, the threshold is a fallback.
 
     Examples
     --------
-    >>> thin_threshold_warning(400) is None
+    >>> thin_threshold_warning(np.linspace(0, 1, 400), 0.999) is None
     True
-    >>> thin_threshold_warning(120)[:46]
-    'the validation split has 120 editorial paragra'
+    >>> thin_threshold_warning(np.linspace(0, 1, 120), 1.01)[:33]
+    'the threshold removes none of the'
     """
-    allowed = n_editorial - max(1, math.ceil(editorial_recall * n_editorial - 1e-9))
-    if n_editorial == 0 or allowed >= 1:
+    scores = np.asarray(editorial_scores, dtype=np.float64)
+    needed = round(1 / (1 - TARGET_EDITORIAL_RECALL))
+    if len(scores) == 0:
+        return (
+            f"the validation split has no editorial paragraph, so the threshold ({threshold}) "
+            f"is a fallback; label at least {needed} editorial paragraphs in validation"
+        )
+    if (scores >= threshold).any():
         return None
-    needed = math.ceil(1 / (1 - editorial_recall) - 1e-9)
     return (
-        f"the validation split has {n_editorial} editorial paragraphs, too few for a threshold "
-        f"at editorial recall {editorial_recall}: it keeps all of them, so the single "
-        f"highest-scoring one sets it. Label more articles (at least {needed} editorial "
-        "paragraphs in validation) for a threshold that holds on new publishers"
+        f"the threshold removes none of the {len(scores)} editorial paragraphs of the "
+        "validation split, so the single highest-scoring one sets it, and new publishers may "
+        f"lose more story text; label more articles (at least {needed} editorial paragraphs "
+        "in validation)"
     )
 
 

@@ -159,8 +159,9 @@ def fit_and_evaluate(
     start = time.perf_counter()
     validation = _scored(model, parts["validation"])
     is_boilerplate = (validation["label"] == BOILERPLATE).to_numpy()
-    threshold = choose_threshold(is_boilerplate, validation["score"].to_numpy())
-    if warning := thin_threshold_warning(int((~is_boilerplate).sum())):
+    scores = validation["score"].to_numpy()
+    threshold = choose_threshold(is_boilerplate, scores)
+    if warning := thin_threshold_warning(scores[~is_boilerplate], threshold):
         log.warning(warning)
     model.set_params(threshold=threshold)
     steps.update()
