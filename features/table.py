@@ -46,7 +46,8 @@ def paragraph_table(articles: Iterable[str], article_ids: Sequence | None = None
 
 
 def check_table(X: object) -> pd.DataFrame:
-    """Validate a paragraph table and return it; raise a ``ValueError`` naming what is wrong."""
+    """Validate a paragraph table and return it; raise a ``ValueError`` naming what is wrong
+    (a missing column, an article whose rows are apart or out of position order)."""
     if not isinstance(X, pd.DataFrame):
         raise TypeError(
             f"expected a paragraph table (pandas DataFrame with columns {TABLE_COLUMNS}), "
@@ -55,7 +56,42 @@ def check_table(X: object) -> pd.DataFrame:
     missing = [c for c in TABLE_COLUMNS if c not in X.columns]
     if missing:
         raise ValueError(f"paragraph table lacks column(s) {missing}; has {list(X.columns)}")
+    _check_order(X)
     return X
+
+
+def _check_order(X: pd.DataFrame) -> None:
+    """Raise unless each article's rows are contiguous and in increasing ``position``: the
+    context signals read a row's neighbours from the rows around it."""
+    if len(X) < 2:
+        return
+    codes, _ = pd.factorize(X["article_id"])
+    same = codes[1:] == codes[:-1]
+    runs = 1 + int((~same).sum())
+    if runs != len(np.unique(codes)):
+        first_seen = np.unique(codes, return_index=True)[1]
+        starts = np.flatnonzero(np.r_[True, ~same])
+        split = codes[starts][np.isin(starts, first_seen, invert=True)][0]
+        article = _plain(X["article_id"].iloc[int(np.argmax(codes == split))])
+        raise ValueError(
+            f"the rows of article {article!r} are not together: sort the paragraph table by "
+            "article_id and position"
+        )
+    position = pd.to_numeric(X["position"], errors="coerce").to_numpy(dtype=np.float64)
+    backwards = same & ~(position[1:] > position[:-1])  # NaN compares False: also an error
+    if backwards.any():
+        row = int(np.flatnonzero(backwards)[0]) + 1
+        raise ValueError(
+            f"article {_plain(X['article_id'].iloc[row])!r}: position "
+            f"{_plain(X['position'].iloc[row])!r} follows {_plain(X['position'].iloc[row - 1])!r}; "
+            "rows of an article must be in "
+            "increasing position order (sort the table by article_id and position)"
+        )
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds (for messages: 2, not np.int64(2))."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def article_bounds(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

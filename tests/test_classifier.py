@@ -169,3 +169,15 @@ def test_the_first_pass_budget_does_not_warn(corpus, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         model.fit(X, y, groups=groups)
+
+
+@pytest.mark.parametrize("order", ["shuffled", "reversed"])
+def test_a_table_out_of_article_order_is_refused(corpus, order):
+    X, y, groups = corpus
+    model = small().fit(X, y, groups=groups)
+    bad = X.sample(frac=1, random_state=0) if order == "shuffled" else X.iloc[::-1]
+    # Scores depend on each paragraph's neighbours: rows out of order would be scored wrongly.
+    with pytest.raises(ValueError, match=r"sort the (paragraph )?table by article_id and position"):
+        model.predict_proba(bad)
+    with pytest.raises(ValueError, match=r"sort the (paragraph )?table"):
+        small().fit(bad, y, groups=groups)

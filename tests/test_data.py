@@ -146,6 +146,12 @@ def _user_rows(**changes):
         ({"position": [0, 1e300, 0, 1]}, r"row 1: field 'position' must be a whole number"),
         ({"position": [0, 0, 0, 1]}, r"row 1: article 'a' has two paragraphs at position 0"),
         ({"label": ["story", "boiler", "story", "boiler"]}, "no paragraph is labelled 'editorial'"),
+        ({"text": ["Council votes", "", "Rain", "Share"]}, r"row 1: field 'text' is blank"),
+        ({"text": ["Council votes", "Two\nlines", "Rain", "Share"]}, r"row 1: .* a line break"),
+        (
+            {"domain": ["x.example", "y.example", "", ""]},
+            r"article 'a' has rows with different domains \['x.example', 'y.example'\]",
+        ),
     ],
 )
 def test_user_table_errors_name_the_file_and_row(tmp_path, changes, match):
@@ -164,6 +170,13 @@ def test_user_table_blank_domain_is_missing_and_unknown_labels_are_counted(tmp_p
     with pytest.warns(UserWarning, match="1 of 4 paragraphs have a label other than"):
         table = load_user_table([path])
     assert table["domain"].tolist() == ["x.example", "x.example", "b", "b"]  # as a null would
+
+
+def test_user_table_rows_without_a_domain_take_their_articles(tmp_path):
+    path = tmp_path / "mine.csv"
+    _user_rows(domain=["x.example", "", "", ""]).to_csv(path, index=False)
+    table = load_user_table([path])
+    assert table["domain"].tolist() == ["x.example", "x.example", "b", "b"]
 
 
 def test_user_table_unknown_file_type(tmp_path):

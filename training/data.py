@@ -18,7 +18,10 @@ Users' tables
 Any Parquet, CSV or JSONL file (or a folder of them) with at least the columns
 ``article_id``, ``position``, ``text`` and ``label`` (``editorial`` / ``boilerplate``; any other
 value counts as ``either``), and optionally ``domain``. Articles must be complete (every
-paragraph, in order): the model reads each paragraph's neighbours.
+paragraph): the model reads each paragraph's neighbours. ``position`` orders an article's
+paragraphs (whole numbers; gaps are fine, a repeat is an error); each ``text`` is one
+non-blank line, as cleaning splits articles; an article's rows share one ``domain`` (rows
+without one take the article's). Errors name the file and the 0-based data row.
 
 Shared data (``../shared/data``)
 --------------------------------
@@ -169,14 +172,27 @@ def load_user_table(files: list[Path]) -> pd.DataFrame:
         if bad_text.any():
             row = int(np.flatnonzero(bad_text.to_numpy())[0])
             raise DataError(f"{path}: row {row}: field 'text' must be a string")
+        # Cleaning sees a paragraph as a non-blank line; train on what it will see.
+        blank = frame["text"].str.strip() == ""
+        if blank.any():
+            row = int(np.flatnonzero(blank.to_numpy())[0])
+            raise DataError(f"{path}: row {row}: field 'text' is blank; a paragraph has text")
+        multiline = frame["text"].str.contains("\n", regex=False)
+        if multiline.any():
+            row = int(np.flatnonzero(multiline.to_numpy())[0])
+            raise DataError(
+                f"{path}: row {row}: field 'text' holds a line break; newsclean reads one "
+                "paragraph per line, so give each line its own row"
+            )
         # Neighbours are read in position order, so a position must be a whole number.
         position = pd.to_numeric(frame["position"], errors="coerce")
         bad_position = ~(position.abs() < 2**53) | (position != position.round())  # NaN, inf
         if bad_position.any():
             row = int(np.flatnonzero(bad_position.to_numpy())[0])
+            value = frame["position"].iloc[row]
             raise DataError(
                 f"{path}: row {row}: field 'position' must be a whole number, "
-                f"got {frame['position'].iloc[row]!r}"
+                f"got {value.item() if isinstance(value, np.generic) else value!r}"
             )
         frame["position"] = position.astype(np.int64)
         frame["article_id"] = frame["article_id"].astype(str)
@@ -217,7 +233,18 @@ def load_user_table(files: list[Path]) -> pd.DataFrame:
         table["domain"] = table["article_id"]
     # A blank domain cell (CSV) is a missing domain, as a null one is (Parquet, JSONL).
     blank = table["domain"].map(lambda d: isinstance(d, str) and not d.strip())
-    table["domain"] = table["domain"].mask(blank).fillna(table["article_id"]).astype(str)
+    domain = table["domain"].mask(blank)
+    # One publisher per article, or the split by domain would cut articles apart.
+    per_article = domain.groupby(table["article_id"]).nunique()
+    if (per_article > 1).any():
+        article = per_article.index[int(np.argmax(per_article.to_numpy() > 1))]
+        found = sorted(map(str, domain[table["article_id"] == article].dropna().unique()))
+        raise DataError(
+            f"article {article!r} has rows with different domains {found[:5]} (in "
+            f"{[str(f) for f in files]}); every paragraph of an article has its article's domain"
+        )
+    article_domain = domain.groupby(table["article_id"]).transform("first")
+    table["domain"] = article_domain.fillna(table["article_id"]).astype(str)
     table["dataset"] = table["dataset"].astype(str) if "dataset" in table.columns else "user"
     table["relabel"] = ""
     table = table.sort_values(["article_id", "position"], kind="stable").reset_index(drop=True)
