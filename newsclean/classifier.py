@@ -179,6 +179,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         "n_features": (Integral, 16, None),
         "alpha": (Real, 0.0, None),
         "window": (Integral, 0, 10),
+        "context": (bool, None, None),
         "context_extremes": (bool, None, None),
         "context_max_iter": (Integral, 1, None),
         "context_max_depth": (Integral, 1, MAX_TREE_DEPTH),

@@ -83,7 +83,7 @@ def test_train_registers_alias_and_exports(user_table, mlflow_env, tmp_path, cap
     from newsclean.models import load_artifact
 
     from newsclean.cli import parse_args, run
-    from newsclean.predict import load_model
+    from newsclean.predict import clean_frame, load_model
 
     out = tmp_path / "OUT"
     argv = [
@@ -124,6 +124,18 @@ def test_train_registers_alias_and_exports(user_table, mlflow_env, tmp_path, cap
     # the registered cleaner loads through the library, integrity-checked
     registered = load_model("models:/t-model@champion")
     assert registered.threshold == pytest.approx(card["threshold"])
+
+    # and as a pyfunc, whose threshold param is a float (a REST call sends numbers)
+    import mlflow.pyfunc
+
+    cleaner = mlflow.pyfunc.load_model("models:/t-model@champion")
+    articles = pd.DataFrame({"text": ["A council story.\nSign up for our newsletter today."]})
+    removed_all = cleaner.predict(articles, params={"threshold": 0.0})
+    assert removed_all["text"].tolist() == [""]
+    assert (
+        cleaner.predict(articles)["text"].tolist()
+        == clean_frame(articles, model=registered)["text"].tolist()
+    )
 
     # same data and seed: same metrics; the alias stays (not better than the holder)
     assert run(parse_args([*argv[:-4], "--seed", "1"])) == 0
@@ -175,14 +187,40 @@ def test_param_and_note_reach_the_run(user_table, mlflow_env, tmp_path, capsys):
     assert run_info.data.tags["mlflow.note.content"] == "one neighbour, no context"
 
 
-def test_bad_param_is_a_usage_error(tmp_path):
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--param", "speed=11"], "KEY one of"),
+        (["--param", "random_state=5"], "--seed"),  # the run seeds the model itself
+        (["--param", "threshold=0.3"], "chooses the threshold"),
+        (["--param", "alpha=-1"], "'alpha' must be in"),  # found before any MLflow run
+        (["--param", "cv=1"], "'cv' must be in"),
+        (["--param", "context='no'"], "'context' must be"),
+        (["--export", "FILE"], "is a file"),  # found before training and registering
+    ],
+)
+def test_bad_train_options_are_usage_errors(tmp_path, capsys, extra, message):
     from newsclean.cli import parse_args
 
     data = tmp_path / "t.csv"
     data.write_text("article_id,position,text,label\n1,0,x,editorial\n")
+    (tmp_path / "FILE").write_text("")
+    extra = [str(tmp_path / a) if a == "FILE" else a for a in extra]
     with pytest.raises(SystemExit) as exc:
-        parse_args(["train", "--data", str(data), "--param", "speed=11"])
+        parse_args(["train", "--data", str(data), *extra])
     assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_data_folder_without_data_is_a_data_error(tmp_path, capsys, monkeypatch):
+    from newsclean.cli import parse_args, run
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)  # the default: ./mlflow.db
+    (tmp_path / "notes.txt").write_text("no tables here")
+    assert run(parse_args(["train", "--data", str(tmp_path)])) == 2
+    assert "no labelled data at" in capsys.readouterr().err
+    assert not (tmp_path / "mlflow.db").exists()  # refused before any tracking store is made
 
 
 def test_train_usage_errors(tmp_path):

@@ -90,18 +90,32 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         parser.error("--sample must be at least 100")
     try:
         args.model_params = parse_params(args.param)
-    except ValueError as exc:
-        parser.error(str(exc))
+    except (TypeError, ValueError) as exc:
+        message = str(exc)
+        parser.error(message if message.startswith("--param") else f"--param: {message}")
+    if args.export is not None and args.export.exists() and not args.export.is_dir():
+        # Found now, not after training and registering: --export writes a folder.
+        parser.error(f"--export {args.export} is a file; give a folder (new or existing)")
+
+
+#: ParagraphClassifier parameters a training run sets itself, with what to use instead.
+RUN_SET_PARAMS = {
+    "random_state": "the run seeds the model with --seed",
+    "threshold": "the run chooses the threshold on the validation split",
+}
 
 
 def parse_params(pairs: list[str]) -> dict:
     """``["alpha=1e-4", "context=False"]`` -> ``{"alpha": 0.0001, "context": False}``."""
-    from newsclean.classifier import ParagraphClassifier
+    from newsclean.classifier import ParagraphClassifier, _validate_params
 
-    known = ParagraphClassifier().get_params()
+    # The run sets these itself: the seed from --seed, the threshold on validation.
+    known = {k for k in ParagraphClassifier().get_params() if k not in RUN_SET_PARAMS}
     params = {}
     for pair in pairs:
         key, sep, raw = pair.partition("=")
+        if key in RUN_SET_PARAMS:
+            raise ValueError(f"--param {pair!r}: {RUN_SET_PARAMS[key]}")
         if not sep or key not in known:
             raise ValueError(
                 f"--param {pair!r}: expected KEY=VALUE with KEY one of {sorted(known)}"
@@ -110,6 +124,8 @@ def parse_params(pairs: list[str]) -> dict:
             params[key] = ast.literal_eval(raw)
         except (ValueError, SyntaxError):
             raise ValueError(f"--param {pair!r}: {raw!r} is not a Python literal") from None
+    # Checked now, not when the fit starts inside an MLflow run.
+    _validate_params(ParagraphClassifier(**params))
     return params
 
 

@@ -126,6 +126,10 @@ def load_labelled(path: str | Path) -> tuple[pd.DataFrame, list[Path]]:
 
 
 # -- users' tables ------------------------------------------------------------------------------
+class DataError(ValueError):
+    """Labelled data that cannot be trained on; the message names the file and the problem."""
+
+
 def _user_files(path: Path) -> list[Path]:
     if path.is_file():
         return [path]
@@ -133,14 +137,10 @@ def _user_files(path: Path) -> list[Path]:
         files = sorted(p for p in path.iterdir() if p.name.endswith(USER_SUFFIXES))
         if files:
             return files
-    raise FileNotFoundError(
+    raise DataError(
         f"no labelled data at {path}: give the shared data folder or a Parquet/CSV/JSONL file "
         f"(or folder of them) with columns {list(USER_COLUMNS)} and optionally 'domain'"
     )
-
-
-class DataError(ValueError):
-    """Labelled data that cannot be trained on; the message names the file and the problem."""
 
 
 def _read_any(path: Path) -> pd.DataFrame:

@@ -1,8 +1,9 @@
 """The whole cleaner as an MLflow pyfunc model, for ``mlflow models serve``.
 
-Input: a DataFrame with a ``text`` column of articles (other columns pass through).
-Output: the same rows with ``text`` cleaned; with the param ``annotate=True`` also a
-``paragraphs`` column holding each article's per-paragraph labels as JSON.
+Input: a DataFrame with a ``text`` column of articles (MLflow's input schema drops any other
+column; rows come back in order). Output: the same rows with ``text`` cleaned; with the param
+``annotate=True`` also a ``paragraphs`` column holding each article's per-paragraph labels as
+JSON. The param ``threshold`` (a float, default the model's own) sets the cut.
 
 The model folder exported by training is logged as the pyfunc's artifact, and loaded through
 :func:`newsclean.load_model`, so serving checks the artifact's SHA-256 like any other load.
@@ -38,7 +39,7 @@ class CleanerModel(mlflow.pyfunc.PythonModel):
             "text",
             model=self.model,
             annotate=annotate,
-            threshold=None if threshold in (None, "") else float(threshold),
+            threshold=None if threshold in (None, "") else float(threshold),  # "": old models
         )
         if annotate:
             out["paragraphs"] = out.pop("text_paragraphs").map(json.dumps)

@@ -72,7 +72,8 @@ def log_models(
     cleaner_signature = infer_signature(
         articles_example,
         cleaned.predict(None, articles_example),
-        params={"annotate": False, "threshold": ""},
+        # The default threshold is the model's own: a float, so callers can pass one.
+        params={"annotate": False, "threshold": float(model.threshold)},
     )
     cleaner_info = mlflow.pyfunc.log_model(
         name="cleaner",

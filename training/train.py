@@ -189,10 +189,24 @@ def fit_and_evaluate(
     return result
 
 
+#: Size of the input examples logged with the models.
+EXAMPLE_PARAGRAPHS = 20
+EXAMPLE_CHARS = 1000
+
+
 def _examples(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Input examples for MLflow: a few whole articles as a paragraph table and as texts."""
+    """Input examples for MLflow: the start of two articles, as a paragraph table and as texts.
+
+    Kept small (:data:`EXAMPLE_PARAGRAPHS` paragraphs of at most :data:`EXAMPLE_CHARS`
+    characters each): MLflow stores each example with both logged models.
+    """
     first_ids = table["article_id"].drop_duplicates().head(2).tolist()
-    rows = table[table["article_id"].isin(first_ids)]
+    rows = (
+        table[table["article_id"].isin(first_ids)]
+        .groupby("article_id", sort=False)
+        .head(EXAMPLE_PARAGRAPHS)
+    )
+    rows = rows.assign(text=rows["text"].str.slice(0, EXAMPLE_CHARS))
     paragraphs = rows[list(TABLE_COLUMNS)].reset_index(drop=True)
     paragraphs["article_id"] = paragraphs["article_id"].astype(str)
     texts = rows.groupby("article_id", sort=False)["text"].agg("\n".join)
@@ -205,11 +219,12 @@ def run_training(config: TrainConfig) -> TrainResult:
     from newsclean.training import tracking
     from newsclean.training.evaluate import plot_calibration, plot_confusion, plot_pr_curve
 
+    started = time.perf_counter()
+    # Data first: bad data touches no tracking store and leaves no failed run behind.
+    table, appeal_table, fingerprint = prepare_table(config)
+    check_splits(table)
     mlflow = tracking.configure_mlflow()
     mlflow.set_experiment(config.experiment)
-    started = time.perf_counter()
-    table, appeal_table, fingerprint = prepare_table(config)
-    check_splits(table)  # before the run opens: bad data leaves no failed run behind
     with mlflow.start_run(description=config.note) as run:
         mlflow.log_params(
             {
