@@ -63,29 +63,34 @@ def check_table(X: object) -> pd.DataFrame:
 def _check_order(X: pd.DataFrame) -> None:
     """Raise unless each article's rows are contiguous and in increasing ``position``: the
     context signals read a row's neighbours from the rows around it."""
-    if len(X) < 2:
+    ids = X["article_id"].to_numpy()
+    if pd.isna(ids).any():
+        row = int(np.flatnonzero(pd.isna(ids))[0])
+        raise ValueError(f"row {row}: article_id is missing; every paragraph needs its article")
+    if len(ids) < 2:
         return
-    codes, _ = pd.factorize(X["article_id"])
-    same = codes[1:] == codes[:-1]
-    runs = 1 + int((~same).sum())
-    if runs != len(np.unique(codes)):
-        first_seen = np.unique(codes, return_index=True)[1]
-        starts = np.flatnonzero(np.r_[True, ~same])
-        split = codes[starts][np.isin(starts, first_seen, invert=True)][0]
-        article = _plain(X["article_id"].iloc[int(np.argmax(codes == split))])
+    same = ids[1:] == ids[:-1]
+    starts = np.flatnonzero(np.r_[True, ~same])
+    run_ids = ids[starts].tolist()
+    if len(set(run_ids)) != len(run_ids):  # an article whose rows are apart
+        seen: set = set()
+        article = next(a for a in run_ids if a in seen or seen.add(a))
         raise ValueError(
             f"the rows of article {article!r} are not together: sort the paragraph table by "
             "article_id and position"
         )
-    position = pd.to_numeric(X["position"], errors="coerce").to_numpy(dtype=np.float64)
+    position = X["position"]
+    if not pd.api.types.is_numeric_dtype(position):
+        position = pd.to_numeric(position, errors="coerce")
+    position = position.to_numpy(dtype=np.float64)
     backwards = same & ~(position[1:] > position[:-1])  # NaN compares False: also an error
     if backwards.any():
         row = int(np.flatnonzero(backwards)[0]) + 1
         raise ValueError(
             f"article {_plain(X['article_id'].iloc[row])!r}: position "
             f"{_plain(X['position'].iloc[row])!r} follows {_plain(X['position'].iloc[row - 1])!r}; "
-            "rows of an article must be in "
-            "increasing position order (sort the table by article_id and position)"
+            "rows of an article must be in increasing position order (sort the table by "
+            "article_id and position)"
         )
 
 
@@ -110,9 +115,13 @@ def article_bounds(X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(starts_at, lengths), np.repeat(ends_at, lengths)
 
 
-def scan_table(X: pd.DataFrame, max_chars: int) -> Scan:
-    """Scan the paragraphs of a paragraph table (whole articles); see :mod:`.scan`."""
-    check_table(X)
+def scan_table(X: pd.DataFrame, max_chars: int, *, check: bool = True) -> Scan:
+    """Scan the paragraphs of a paragraph table (whole articles); see :mod:`.scan`.
+
+    ``check=False`` skips :func:`check_table` for a caller that has just run it.
+    """
+    if check:
+        check_table(X)
     return scan_texts(X["text"].tolist(), max_chars, article_bounds(X))
 
 

@@ -372,12 +372,12 @@ def build_memory(
 
 def _warm_worker(model: str | None) -> None:
     """Start a pool worker: watch the parent, leave Ctrl-C to it, and load the model."""
-    from newsclean.predict import load_scorer
-
-    threading.Thread(target=_exit_with_parent, name="newsclean-parent-watch", daemon=True).start()
     # Ctrl-C reaches the whole process group: the parent stops the run and its pool, and a
     # worker interrupted as well would only print a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, name="newsclean-parent-watch", daemon=True).start()
+    from newsclean.predict import load_scorer
+
     load_scorer(model)
 
 
@@ -769,7 +769,7 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             parser.error(str(exc))
     if args.scheduler and args.engine != "dask":
         parser.error("--scheduler needs --engine dask")
-    if args.engine == "dask" and not all(map(_installed, ("dask", "distributed"))):
+    if args.engine == "dask" and not all(map(_installed, ("dask.dataframe", "distributed"))):
         parser.error("--engine dask needs Dask: pip install 'newsclean[dask]'")
     if args.output_field is not None and not args.output_field:
         parser.error("--output-field must not be empty")
@@ -831,7 +831,12 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         else:
             if out.exists() and not out.is_dir():
                 parser.error(f"-o {args.output} exists and is not a directory")
-            if not out.exists() and out.name.lower().endswith(_FILE_SUFFIXES):
+            asks_for_directory = args.output.endswith(("/", os.sep))
+            if (
+                not out.exists()
+                and not asks_for_directory
+                and out.name.lower().endswith(_FILE_SUFFIXES)
+            ):
                 # Without this, "-o out.json" would quietly become a directory of part files.
                 parser.error(
                     f"-o {args.output}: newsclean writes no {out.suffix} files; give a "
@@ -1212,7 +1217,9 @@ def _write_results(stats: dict, layout: Layout, n: int) -> None:
         parts = [layout.shard_rejects(i) for i in range(n)]
         layout.rejects.parent.mkdir(parents=True, exist_ok=True)
         concat_files(parts, layout.rejects)
-    if layout.stats is not None:
+    # Beside a single output file the stats describe that file: a run that failed before
+    # replacing it (the summary on stderr says so) leaves them as they were.
+    if layout.stats is not None and not (layout.single is not None and stats["shards_failed"]):
         atomic_write_text(layout.stats, json.dumps(stats, indent=2, sort_keys=True) + "\n")
 
 

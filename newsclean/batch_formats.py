@@ -93,10 +93,11 @@ def expand_inputs(patterns: list[str]) -> tuple[list[str], list[str]]:
             )
         else:
             files.add(pattern)
-    # One file under two spellings ("a.jsonl", "./a.jsonl") is one input, cleaned once.
+    # One file under two spellings ("a.jsonl", "./a.jsonl") is one input, cleaned once. Two
+    # names linked to one file (a dataset cache) stay two inputs, as the user listed them.
     by_file: dict[str, str] = {}
     for name in sorted(files):
-        by_file.setdefault(os.path.realpath(name), name)
+        by_file.setdefault(os.path.normpath(os.path.abspath(name)), name)
     return sorted(by_file.values()), problems
 
 
@@ -499,7 +500,7 @@ def _first_schema(records: list[dict]):
 
     Every field found in the batch is a column, in the order first seen (a key that only later
     records have is kept; Arrow alone would take the first record's keys). Where a field's
-    values disagree (an integer ``id`` here, a string there), the first value that is not null
+    values disagree (an integer ``id`` here, a string there), the first value Arrow can type
     decides and the records that do not fit go to the rejects. A type Arrow could only call
     ``null`` (a field that was always null, or always an empty list) becomes ``string`` (a list
     of strings), so later values of the usual kind still fit.
@@ -509,13 +510,29 @@ def _first_schema(records: list[dict]):
     fields = []
     for name in dict.fromkeys(key for record in records for key in record):
         values = [record.get(name) for record in records]
-        try:
-            arrow_type = pa.array(values).type
-        except (pa.ArrowException, ValueError, TypeError, OverflowError):
-            first = next(value for value in values if value is not None)
-            arrow_type = pa.array([first]).type
-        fields.append(pa.field(name, _without_null(arrow_type)))
+        arrow_type = _arrow_type(values)
+        if arrow_type is not None:  # else no column: records with a value go to the rejects
+            fields.append(pa.field(name, _without_null(arrow_type)))
     return pa.schema(fields)
+
+
+def _arrow_type(values: list):
+    """The Arrow type of ``values``; where they disagree, of the first value Arrow can type on
+    its own (None if there is none, e.g. only lists mixing numbers and strings)."""
+    import pyarrow as pa
+
+    errors = (pa.ArrowException, ValueError, TypeError, OverflowError)
+    try:
+        return pa.array(values).type
+    except errors:
+        pass
+    for value in values:
+        if value is not None:
+            try:
+                return pa.array([value]).type
+            except errors:
+                continue
+    return None
 
 
 def _without_null(arrow_type):

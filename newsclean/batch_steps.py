@@ -189,8 +189,8 @@ def validate(
 ) -> Iterator[Item]:
     """Pass on records with a usable text; reject the rest with a reason code.
 
-    With ``annotation_field``, a record that already holds a value there (not null or "") is
-    rejected too, rather than losing that value to the annotations. Counts ``read`` (every
+    With ``annotation_field``, a record that already holds a value there (not null, NaN or
+    empty) is rejected too, rather than losing that value to the annotations. Counts ``read`` (every
     item) and ``rejected_<reason>``.
     """
     for item in items:
@@ -223,7 +223,7 @@ def validate(
                 "undecodable",
                 f"field {text_field!r} holds bytes that are not valid UTF-8",
             )
-        elif annotation_field is not None and item.record.get(annotation_field) not in (None, ""):
+        elif annotation_field is not None and _has_value(item.record.get(annotation_field)):
             shard.reject(
                 item.pos,
                 item.record,
@@ -232,6 +232,13 @@ def validate(
             )
         else:
             yield item
+
+
+def _has_value(value: object) -> bool:
+    """Whether a field holds something to lose: not null, NaN, "" or an empty list/dict."""
+    if value is None or (isinstance(value, float) and value != value):
+        return False
+    return not (isinstance(value, (str, list, tuple, dict)) and len(value) == 0)
 
 
 class DomainTexts(NamedTuple):

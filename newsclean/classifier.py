@@ -303,8 +303,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
 
         self.classes_ = np.asarray(LABELS, dtype=object)
         for featuriser in self._make_featurisers():
-            featuriser.fit(X)  # validates the featurisers' parameters
-        scan = scan_table(X, self.max_chars)
+            _validate_params(featuriser)
+        scan = scan_table(X, self.max_chars, check=False)  # checked above
         voice = voice_signals(scan)
         features, (dense_mean, dense_scale) = first_pass_features(
             scan, voice, self.window, self.n_features

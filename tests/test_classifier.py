@@ -181,3 +181,11 @@ def test_a_table_out_of_article_order_is_refused(corpus, order):
         model.predict_proba(bad)
     with pytest.raises(ValueError, match=r"sort the (paragraph )?table"):
         small().fit(bad, y, groups=groups)
+
+
+def test_a_paragraph_without_an_article_is_refused(corpus):
+    X, y, groups = corpus
+    model = small().fit(X, y, groups=groups)
+    bad = X.assign(article_id=X["article_id"].where(X.index != 3, None))
+    with pytest.raises(ValueError, match="row 3: article_id is missing"):
+        model.predict_proba(bad)

@@ -21,7 +21,7 @@ value counts as ``either``), and optionally ``domain``. Articles must be complet
 paragraph): the model reads each paragraph's neighbours. ``position`` orders an article's
 paragraphs (whole numbers; gaps are fine, a repeat is an error); each ``text`` is one
 non-blank line, as cleaning splits articles; an article's rows share one ``domain`` (rows
-without one take the article's). Errors name the file and the 0-based data row.
+without one take the article's). Errors name the file and the 0-based data row, or the article.
 
 Shared data (``../shared/data``)
 --------------------------------
