@@ -270,6 +270,7 @@ def process_shard(
             annotation_field=cfg.annotation_field,
             reject=shard.reject_written,
             stream=stream,
+            with_support=cfg.memory is not None,
         )
         job = CleanJob(
             model=cfg.model,
@@ -341,8 +342,9 @@ def build_memory(
 
     Streams each input (records are not kept, only fingerprints), counts exactly the records the
     cleaning pass will clean (same validation; rejects are reported by that pass), and adds to
-    ``memory`` when given. An input that cannot be read to the end contributes what was read;
-    its cleaning shard then fails and reports it.
+    ``memory`` when given. An input that cannot be read to the end raises
+    :class:`IncompleteMemoryError`: every shard's result depends on every input's counts, so a
+    memory missing some would clean differently from a run on the repaired input.
     """
     if memory is None:
         memory = PublisherMemory()
@@ -361,9 +363,14 @@ def build_memory(
                 memory.add(item.record[cfg.text_field], domain)
                 if on_article is not None:
                     on_article()
-        except Exception as exc:  # the cleaning pass fails this shard and reports it
-            log.warning("memory pass: %s not read to the end: %s", source, exc)
+        except Exception as exc:
+            error = " ".join(f"{type(exc).__name__}: {exc}".split())
+            raise IncompleteMemoryError(f"{source} could not be read to the end ({error})") from exc
     return memory
+
+
+class IncompleteMemoryError(RuntimeError):
+    """The ``--repetition`` pass could not read an input to the end."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -1003,7 +1010,8 @@ def _prepare_memory(
                 dynamic_ncols=True,
             ) as bar:
                 memory = build_memory(sources, cfg, base, on_article=lambda: bar.update(1))
-            memory.save(cfg.memory)
+            # Saved with the run's parameters, so a later --memory run cleans as this one did.
+            memory.with_params(min_support=cfg.min_support, floor=cfg.floor).save(cfg.memory)
             how = (
                 f"built in {time.perf_counter() - started:.1f} s"
                 + (f" on top of {args.memory}" if args.memory else "")
@@ -1012,6 +1020,13 @@ def _prepare_memory(
         elif args.repetition:
             how = f"reused from {cfg.memory} (--resume)"
         memory = load_memory(cfg.memory).with_params(min_support=cfg.min_support, floor=cfg.floor)
+    except IncompleteMemoryError as exc:
+        print(
+            f"newsclean clean: error: --repetition: {exc}; the memory would miss its articles, "
+            "so nothing was cleaned: repair or remove that input and run again",
+            file=sys.stderr,
+        )
+        return 1, None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         print(f"newsclean clean: error: publisher memory: {exc}", file=sys.stderr)
         return 2, None
@@ -1021,6 +1036,10 @@ def _prepare_memory(
         f"{len(n_articles):,} domains ({len(memory):,} distinct paragraphs), {how}; "
         f"min support {memory.min_support}, floor {memory.floor}"
     )
+    if not n_articles:
+        given = (("--domain-field", args.domain_field), ("--url-field", args.url_field))
+        fields = " / ".join(f"{flag} {name}" for flag, name in given if name)
+        note += f"\nnewsclean clean: warning: no record had a domain: is {fields} right?"
     return 0, note
 
 

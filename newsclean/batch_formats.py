@@ -547,28 +547,31 @@ def _without_null(arrow_type):
     return arrow_type
 
 
-def annotation_type():
-    """Arrow type of the ``*_paragraphs`` annotation column."""
+def annotation_type(with_support: bool = False):
+    """Arrow type of the ``*_paragraphs`` annotation column (``support`` with a memory)."""
     import pyarrow as pa
 
-    return pa.list_(
-        pa.struct(
-            [
-                ("index", pa.int64()),
-                ("start", pa.int64()),
-                ("end", pa.int64()),
-                ("score", pa.float64()),
-                ("score_raw", pa.float64()),
-                ("label", pa.string()),
-            ]
-        )
-    )
+    fields = [
+        ("index", pa.int64()),
+        ("start", pa.int64()),
+        ("end", pa.int64()),
+        ("score", pa.float64()),
+        ("score_raw", pa.float64()),
+        ("label", pa.string()),
+    ]
+    return pa.list_(pa.struct(fields + ([("support", pa.int64())] if with_support else [])))
 
 
 def output_parquet_schema(
-    source_schema, *, text_field: str, output_field: str, annotation_field: str | None
+    source_schema,
+    *,
+    text_field: str,
+    output_field: str,
+    annotation_field: str | None,
+    with_support: bool = False,
 ):
-    """The output schema for Parquet input: the input's, plus the output/annotation fields."""
+    """The output schema for Parquet input: the input's, plus the output/annotation fields
+    (whose paragraphs carry ``support`` when ``with_support``: a publisher memory is used)."""
     import pyarrow as pa
 
     schema = source_schema
@@ -579,7 +582,7 @@ def output_parquet_schema(
             schema.get_field_index(output_field), pa.field(output_field, pa.string())
         )
     if annotation_field is not None:
-        field = pa.field(annotation_field, annotation_type())
+        field = pa.field(annotation_field, annotation_type(with_support))
         if annotation_field in schema.names:
             schema = schema.set(schema.get_field_index(annotation_field), field)
         else:
@@ -597,8 +600,10 @@ def open_writer(
     annotation_field: str | None,
     reject: Callable[[dict, str, str], None],
     stream: BinaryIO | None = None,
+    with_support: bool = False,
 ) -> ShardWriter:
-    """A writer for one output shard in ``fmt``, with a schema/header taken from ``source``."""
+    """A writer for one output shard in ``fmt``, with a schema/header taken from ``source``
+    (``with_support``: the annotations carry a publisher memory's ``support``)."""
     if fmt in ("jsonl", "jsonl.gz"):
         return JsonlWriter(path, gz=fmt == "jsonl.gz", stream=stream)
     source_fmt = format_of(source) if source else None
@@ -621,6 +626,7 @@ def open_writer(
                 text_field=text_field,
                 output_field=output_field,
                 annotation_field=annotation_field,
+                with_support=with_support,
             )
         elif source_fmt == "csv":
             import pyarrow as pa
@@ -632,6 +638,7 @@ def open_writer(
                 text_field=text_field,
                 output_field=output_field,
                 annotation_field=annotation_field,
+                with_support=with_support,
             )
         own = tuple(f for f in (output_field or text_field, annotation_field) if f)
         return ParquetWriter(path, schema, reject=reject, own_fields=own)

@@ -78,6 +78,7 @@ FINGERPRINT_NAME = (
 _DIGIT = re.compile(r"\d")
 _DIGEST_SIZE = 8
 _HEX_DIGITS = 2 * _DIGEST_SIZE
+_HEX = re.compile(rf"[0-9a-f]{{1,{_HEX_DIGITS}}}")
 
 
 def normalise(paragraph: str) -> str:
@@ -178,6 +179,12 @@ class PublisherMemory:
         occur in before repetition counts as evidence; at least 2.
     floor : float, default=FLOOR_DEFAULT
         A repeated paragraph is removed only if the model's boilerplate score is at least this.
+
+    Notes
+    -----
+    Reading a memory (``support``, cleaning with it) is safe from many threads at once;
+    building one (``add``, ``update``, ``merge``) is not: build in one thread, or build one
+    memory per thread and :meth:`merge` them.
 
     Examples
     --------
@@ -355,15 +362,30 @@ class PublisherMemory:
             floor=data["floor"] if floor is None else floor,
         )
         memory.n_duplicates = int(data.get("n_duplicates", 0))
-        for domain, entry in data["domains"].items():
+        domains = data.get("domains")
+        if not isinstance(domains, dict):
+            raise ValueError("'domains' must be an object of domain -> entry")
+        for domain, entry in domains.items():
             key = normalise_domain(domain)
             if key is None:
-                raise ValueError(f"publisher memory: {domain!r} is not a domain")
+                raise ValueError(f"{domain!r} is not a domain")
+            if not (
+                isinstance(entry, dict)
+                and isinstance(entry.get("articles"), list)
+                and isinstance(entry.get("paragraphs"), dict)
+            ):
+                raise ValueError(f"domain {domain!r}: needs 'articles' (a list), 'paragraphs'")
             # Keys are stored normalised; a hand-edited file may hold two spellings of one.
-            memory._articles.setdefault(key, set()).update(int(a, 16) for a in entry["articles"])
+            memory._articles.setdefault(key, set()).update(
+                _fingerprint(a, domain) for a in entry["articles"]
+            )
             counts = memory._paragraphs.setdefault(key, {})
             for k, n in entry["paragraphs"].items():
-                counts[int(k, 16)] = counts.get(int(k, 16), 0) + int(n)
+                # A count is a number of articles: a float or a huge number is a damaged file.
+                if not isinstance(n, int) or isinstance(n, bool) or not 0 < n < 2**62:
+                    raise ValueError(f"domain {domain!r}: count {n!r} is not a number of articles")
+                fingerprint = _fingerprint(k, domain)
+                counts[fingerprint] = counts.get(fingerprint, 0) + n
         return memory
 
     def save(self, path: str | os.PathLike) -> Path:
@@ -383,9 +405,25 @@ class PublisherMemory:
     def load(
         cls, path: str | os.PathLike, *, min_support: int | None = None, floor: float | None = None
     ) -> PublisherMemory:
-        """Read a memory written by :meth:`save` (``min_support`` / ``floor`` override its own)."""
+        """Read a memory written by :meth:`save` (``min_support`` / ``floor`` override its own).
+
+        A file that is not one (damaged, hand-edited) raises ``ValueError`` naming it.
+        """
         with open(path, encoding="utf-8") as fh:
-            return cls.from_dict(json.load(fh), min_support=min_support, floor=floor)
+            try:
+                return cls.from_dict(json.load(fh), min_support=min_support, floor=floor)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise ValueError(
+                    f"{path}: not a usable publisher memory ({type(exc).__name__}: {exc}); "
+                    "rebuild it with --repetition"
+                ) from exc
+
+
+def _fingerprint(hex_digits: object, domain: str) -> int:
+    """A stored fingerprint (hex digits) as an int; a ValueError naming the domain if not."""
+    if isinstance(hex_digits, str) and _HEX.fullmatch(hex_digits):
+        return int(hex_digits, 16)
+    raise ValueError(f"domain {domain!r}: {hex_digits!r} is not a fingerprint (hex digits)")
 
 
 _cache: dict[str, tuple[tuple[int, int], PublisherMemory]] = {}

@@ -333,6 +333,21 @@ def test_load_refuses_files_that_are_not_memories(tmp_path):
     bad.write_text(json.dumps({**PublisherMemory().to_dict(), "version": 99}))
     with pytest.raises(ValueError, match="version"):
         PublisherMemory.load(bad)
+    good = PublisherMemory()
+    good.update([text(story(1, (HOUSE_NOTE,))), text(story(2, (HOUSE_NOTE,)))], ["a.example"] * 2)
+    entry = good.to_dict()["domains"]["a.example"]
+    paragraph = next(iter(entry["paragraphs"]))
+    for damage, message in [
+        ({"domains": []}, "'domains' must be an object"),
+        ({"domains": {"a.example": []}}, "needs 'articles'"),
+        ({"domains": {"a.example": {**entry, "articles": ["zz"]}}}, "is not a fingerprint"),
+        ({"domains": {"a.example": {**entry, "paragraphs": {paragraph: 2.9}}}}, "count 2.9"),
+        ({"domains": {"a.example": {**entry, "paragraphs": {paragraph: 2**64}}}}, "count"),
+    ]:
+        bad.write_text(json.dumps({**good.to_dict(), **damage}))
+        with pytest.raises(ValueError, match=message) as error:
+            PublisherMemory.load(bad)
+        assert str(bad) in str(error.value)  # the message names the file
 
 
 def test_merging_shard_memories_equals_one_memory():
@@ -450,9 +465,57 @@ def test_cli_resume_with_repetition_is_byte_identical(tmp_path, graded_model_dir
     mtime = (resumed / "memory.json").stat().st_mtime_ns
     assert run([str(src), "-o", str(resumed), *opts, "--resume"]) == 0
     assert (resumed / "memory.json").stat().st_mtime_ns == mtime  # reused, not rebuilt
+    saved = json.loads((first / "memory.json").read_text())
+    assert (saved["min_support"], saved["floor"]) == (3, 0)  # the run's, for a later --memory
     assert tree_bytes(resumed) == tree_bytes(first)
     # Another floor is another run: --resume refuses it.
     assert run([str(src), "-o", str(resumed), *opts[:-1], "0.5", "--resume"]) == 2
+
+
+def test_cli_repetition_warns_when_no_record_has_a_domain(tmp_path, graded_model_dir, capsys):
+    src = write_jsonl(tmp_path / "dump.jsonl", _records()[:4])
+    opts = ["--model", str(graded_model_dir), "-q", "--repetition", "--domain-field", "Site"]
+    assert run([str(src), "-o", str(tmp_path / "out"), *opts]) == 0  # a mistyped field name
+    assert "no record had a domain: is --domain-field Site right?" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("source", ["jsonl", "parquet", "csv"])
+def test_cli_annotations_carry_support_in_parquet_output(tmp_path, graded_model_dir, source):
+    import pyarrow.parquet as pq
+
+    frame = pd.DataFrame(_records())
+    src = tmp_path / f"dump.{source}"
+    if source == "jsonl":
+        write_jsonl(src, _records())
+    elif source == "parquet":
+        frame.to_parquet(src)
+    else:
+        frame.to_csv(src, index=False)
+    out = tmp_path / "out.parquet"
+    opts = ["--model", str(graded_model_dir), "-q", "--repetition", "--domain-field", "site"]
+    assert run([str(src), "-o", str(out), *opts, "--annotate"]) == 0
+    notes = pq.read_table(out).column("text_paragraphs").to_pylist()
+    assert all("support" in paragraph for article in notes for paragraph in article)
+    assert max(p["support"] for article in notes for p in article) >= 2
+
+
+def test_cli_repetition_stops_when_an_input_cannot_be_read(tmp_path, graded_model_dir, capsys):
+    import gzip
+
+    records = _records()
+    src = tmp_path / "in"
+    src.mkdir()
+    write_jsonl(src / "s0.jsonl", records[:4])
+    whole = gzip.compress("".join(json.dumps(r) + "\n" for r in records[4:]).encode())
+    (src / "s1.jsonl.gz").write_bytes(whole[:-12])  # truncated: its articles cannot be counted
+    out = tmp_path / "out"
+    opts = ["--model", str(graded_model_dir), "-q", "--domain-field", "site", "--repetition"]
+    assert run([str(src), "-o", str(out), *opts]) == 1
+    assert "s1.jsonl.gz could not be read to the end" in capsys.readouterr().err
+    # Nothing was cleaned with a memory that misses articles, and none was saved for --resume.
+    assert not (out / "memory.json").exists() and not list(out.glob("part-*"))
+    (src / "s1.jsonl.gz").write_bytes(whole)  # repaired: the run goes through
+    assert run([str(src), "-o", str(out), *opts, "--resume"]) == 0
 
 
 @pytest.mark.parametrize(
