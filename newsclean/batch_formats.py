@@ -457,9 +457,16 @@ class ParquetWriter(ShardWriter):
         extra = sorted(set(record) - set(self.schema.names))
         if extra:
             return f"fields not in the Parquet schema: {extra}"
+        errors = (pa.ArrowException, ValueError, TypeError, OverflowError)
         try:
             (row,) = pa.Table.from_pylist([record], schema=self.schema).to_pylist()
-        except (pa.ArrowException, ValueError, TypeError, OverflowError) as exc:
+        except errors as exc:
+            for field in self.schema:  # name the field Arrow could not take
+                try:
+                    pa.array([record.get(field.name)], type=field.type)
+                except errors:
+                    value = repr(record.get(field.name))[:60]
+                    return f"field {field.name!r}: {value} does not fit the type {field.type}"
             return " ".join(str(exc).split())[:200]
         changed = self._changed(row, record)
         if changed:

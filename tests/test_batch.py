@@ -560,6 +560,18 @@ def test_a_value_arrow_cannot_type_goes_to_the_rejects(tmp_path, tiny_model_dir)
     assert (reject["id"], reject["reason"]) == ("t1", "schema_mismatch")
 
 
+def test_a_schema_mismatch_names_the_field(tmp_path, tiny_model_dir):
+    records = [{"id": f"t{i}", "text": article(i), "site": "a.example"} for i in range(3)]
+    records[2]["site"] = 123  # a number in a column of strings
+    src = write_jsonl(tmp_path / "in.jsonl", records)
+    out = tmp_path / "out.parquet"
+    opts = ["--model", str(tiny_model_dir), "-q", "--batch-size", "2"]
+    assert run([str(src), "-o", str(out), *opts]) == 0
+    (reject,) = read_lines(tmp_path / "out.parquet.rejects.jsonl")
+    assert reject["reason"] == "schema_mismatch"
+    assert reject["detail"].startswith("field 'site': 123 does not fit the type string")
+
+
 def test_jsonl_to_parquet_keeps_keys_that_only_later_records_have(tmp_path, tiny_model_dir):
     records = [{"id": f"k{i}", "text": article(i)} for i in range(3)]
     records[1]["author"] = "A. Writer"  # the first record has no author
