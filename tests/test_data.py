@@ -106,6 +106,7 @@ def test_user_table_formats(tmp_path):
         ("t.csv", frame.to_csv),
         ("t.parquet", frame.to_parquet),
         ("t.jsonl", lambda p: frame.to_json(p, orient="records", lines=True)),
+        ("t.json", lambda p: frame.to_json(p, orient="records")),  # one array, not lines
     ]:
         path = tmp_path / name
         write(path) if name != "t.csv" else write(path, index=False)

@@ -151,10 +151,18 @@ def _read_any(path: Path) -> pd.DataFrame:
         if name.endswith((".csv", ".csv.gz")):
             return pd.read_csv(path, keep_default_na=False, dtype={"text": str, "label": str})
         if name.endswith((".jsonl", ".json", ".jsonl.gz")):
-            return pd.read_json(path, lines=True, dtype={"text": str, "label": str})
+            # A .json file may also hold one array of records instead of JSON lines.
+            lines = not (name.endswith(".json") and _starts_with(path, b"["))
+            return pd.read_json(path, lines=lines, dtype={"text": str, "label": str})
     except Exception as exc:  # pandas' and pyarrow's errors do not name the file
         raise DataError(f"{path}: cannot be read ({type(exc).__name__}: {exc})") from exc
     raise DataError(f"{path}: unknown file type; labelled data files end in {list(USER_SUFFIXES)}")
+
+
+def _starts_with(path: Path, prefix: bytes) -> bool:
+    """Whether the file's first non-whitespace bytes are ``prefix``."""
+    with open(path, "rb") as fh:
+        return fh.read(4096).lstrip().startswith(prefix)
 
 
 def load_user_table(files: list[Path]) -> pd.DataFrame:
