@@ -412,37 +412,81 @@ def run_local(
     on_batch: Callable | None = None,
 ) -> list[dict]:
     """Shards in order in this process; with ``jobs > 1`` each shard's batches are cleaned by
-    a pool of ``jobs`` processes (model loaded once per process), so one big file scales too."""
+    a pool of ``jobs`` processes (model loaded once per process), so one big file scales too.
+
+    A worker that dies (killed, out of memory) breaks the pool: its shard fails, and is run
+    once more on a new pool; later shards use the new pool too.
+    """
+    summaries = []
     with worker_pool(jobs if todo else 1, cfg.model) as mapper:
-        return [
-            process_shard(
-                i, len(sources), sources[i], cfg, layout, mapper=mapper, on_batch=on_batch
-            )
-            for i in todo
-        ]
+        for i in todo:
+            args = (i, len(sources), sources[i], cfg, layout)
+            summary = process_shard(*args, mapper=mapper, on_batch=on_batch)
+            if isinstance(mapper, PoolMap) and mapper.broken:
+                log.warning("shard %05d: a worker process died; running it again", i)
+                mapper.renew()
+                summary = process_shard(*args, mapper=mapper, on_batch=on_batch)
+                if mapper.broken:  # twice: the shard fails, the next one gets a new pool
+                    mapper.renew()
+            summaries.append(summary)
+    return summaries
+
+
+class PoolMap:
+    """An ordered map over a pool of worker processes that can replace a broken pool.
+
+    Calling it is :func:`ordered_pool_map` over the current pool; :attr:`broken` says that a
+    worker died while it ran (``BrokenProcessPool``), and :meth:`renew` starts a new pool.
+    """
+
+    def __init__(self, jobs: int, model: str | None) -> None:
+        self.jobs, self.model = jobs, model
+        self.broken = False
+        self.executor = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        import multiprocessing
+
+        return ProcessPoolExecutor(
+            max_workers=self.jobs,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_warm_worker,
+            initargs=(self.model,),
+        )
+
+    def __call__(self, fn: Callable, iterable: Iterable) -> Iterator:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            yield from ordered_pool_map(self.executor, PENDING_PER_JOB * self.jobs)(fn, iterable)
+        except BrokenProcessPool:
+            self.broken = True
+            raise
+
+    def renew(self) -> None:
+        """Replace the pool (after a worker died) with a new one."""
+        self.executor.shutdown(wait=True, cancel_futures=True)
+        self.executor = self._start()
+        self.broken = False
+
+    def shutdown(self, *, cancel: bool = False) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=cancel)
 
 
 @contextlib.contextmanager
 def worker_pool(jobs: int, model: str | None) -> Iterator[Callable]:
-    """The ``mapper`` for :func:`process_shard`: the builtin ``map`` when ``jobs <= 1``, else an
-    ordered map over a pool of ``jobs`` processes, each loading ``model`` once."""
+    """The ``mapper`` for :func:`process_shard`: the builtin ``map`` when ``jobs <= 1``, else a
+    :class:`PoolMap` over ``jobs`` processes, each loading ``model`` once."""
     if jobs <= 1:
         yield map
         return
-    import multiprocessing
-
-    pool = ProcessPoolExecutor(
-        max_workers=jobs,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_warm_worker,
-        initargs=(model,),
-    )
+    pool = PoolMap(jobs, model)
     try:
-        yield ordered_pool_map(pool, PENDING_PER_JOB * jobs)
+        yield pool
     except BaseException:  # a failure or Ctrl-C: drop the batches not yet started
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(cancel=True)
         raise
-    pool.shutdown(wait=True)
+    pool.shutdown()
 
 
 def _dask_partition(frame, n_shards: int, cfg: BatchConfig, layout: Layout):

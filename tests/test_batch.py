@@ -1035,6 +1035,35 @@ def test_ctrl_c_with_jobs_2_stops_quietly(tiny_model_dir):
     assert not any(_alive(w) for w in workers)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_dead_worker_costs_a_retry_not_the_run(tmp_path, tiny_model_dir):
+    import signal
+    import time
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for s in range(6):
+        write_jsonl(src / f"s{s}.jsonl", good_records(300, 1000 * s))
+    opts = ["--model", str(tiny_model_dir), "-q", "--batch-size", "2"]
+    assert run([str(src), "-o", str(tmp_path / "one"), *opts]) == 0
+    out = tmp_path / "two"
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", str(src), "-o", str(out), *opts]
+    proc = subprocess.Popen([*cmd, "--jobs", "2"], cwd=ROOT, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not (out / "_done" / "00000").exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        workers = sorted(c for c in _children(proc.pid) if "spawn_main" in _cmdline(c))
+        assert workers and not (out / "_done" / "00005").exists(), "too late to kill a worker"
+        os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
+        _, err = proc.communicate(timeout=300)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert b"a worker process died; running it again" in err
+    assert tree_bytes(out) == tree_bytes(tmp_path / "one")
+
+
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
