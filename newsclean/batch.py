@@ -1195,6 +1195,10 @@ def run_clean(args: argparse.Namespace) -> int:
         progress.close()
     stats = merge_stats(summaries, len(sources))
     _write_results(stats, layout, len(sources))
+    if layout.root is not None and not stats["shards_failed"]:
+        # Every shard is complete: what is left is from attempts that died (a Dask worker
+        # lost mid-shard, whose shard the scheduler ran again elsewhere).
+        _remove_temporaries(layout.root)
     processed = sum(s.get("read", 0) for s in ran)
     if memory_note:
         print(memory_note, file=sys.stderr)
@@ -1232,11 +1236,16 @@ def _prepare_directory(root: Path, args, cfg: BatchConfig, sources: list[str]) -
                 file=sys.stderr,
             )
             return 2
-    for folder in (root, *(root / name for name in _OWN_DIRS)):
-        for stale in folder.glob(".*.tmp-*"):  # left by a killed run
-            stale.unlink()
+    _remove_temporaries(root)  # left by a killed run
     atomic_write_text(run_file, json.dumps(fingerprint, indent=2, sort_keys=True) + "\n")
     return 0
+
+
+def _remove_temporaries(root: Path) -> None:
+    """Delete the temporary files (``.NAME.tmp-PID``) in an output directory's own folders."""
+    for folder in (root, *(root / name for name in _OWN_DIRS)):
+        for stale in folder.glob(".*.tmp-*"):
+            stale.unlink(missing_ok=True)
 
 
 def _remove_dead_temporaries(layout: Layout) -> None:

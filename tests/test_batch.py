@@ -1071,6 +1071,25 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def test_a_finished_run_leaves_no_temporaries_of_dead_attempts(
+    dump, tmp_path, tiny_model_dir, monkeypatch
+):
+    out = tmp_path / "out"
+    real_process_shard = batch.process_shard
+
+    def with_a_dead_attempt(index, n, source, cfg, layout, **kwargs):
+        # What a Dask worker lost mid-shard leaves before the scheduler reruns its shard.
+        (layout.root / f".part-{index:05d}.jsonl.tmp-4000000").write_text("partial")
+        (layout.root / "_rejects").mkdir(exist_ok=True)
+        (layout.root / "_rejects" / f".{index:05d}.jsonl.tmp-4000000").write_text("partial")
+        return real_process_shard(index, n, source, cfg, layout, **kwargs)
+
+    monkeypatch.setattr(batch, "process_shard", with_a_dead_attempt)
+    assert run([str(dump), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+    assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
+    assert (out / "part-00000.jsonl").exists()
+
+
 def test_single_file_run_removes_a_killed_runs_temporaries(dump, tmp_path, tiny_model_dir):
     # A SIGKILL leaves ".out.jsonl.tmp-PID" files beside a single output; the next run deletes
     # those of processes that are gone and leaves a live process's alone.
