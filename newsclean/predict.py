@@ -321,6 +321,9 @@ def _check_memory(
         raise ValueError("a memory needs the articles' domains: pass domains= (None for unknown)")
     if isinstance(domains, str) or len(domains) != n:
         raise ValueError(f"domains must be a sequence of one domain per text ({n} texts)")
+    for i, domain in enumerate(domains):
+        if domain is not None and not isinstance(domain, str):
+            raise TypeError(f"domains[{i}] must be a str or None, got {type(domain).__name__}")
     return domains
 
 
@@ -361,6 +364,8 @@ def _single_memory(memory: PublisherMemory | None, domain: str | None) -> dict:
         return {}
     if domain is None:
         raise ValueError("a memory needs the article's domain: pass domain=")
+    if not isinstance(domain, str):
+        raise TypeError(f"domain must be a str, got {type(domain).__name__}")
     return {"memory": memory, "domains": [domain]}
 
 

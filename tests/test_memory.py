@@ -275,6 +275,10 @@ def test_single_article_calls_and_frames_take_a_memory(graded_model):
         clean_texts(texts, model=graded_model, memory=memory)
     with pytest.raises(TypeError):
         clean_texts(texts, model=graded_model, memory={"not": "a memory"}, domains=domains)
+    with pytest.raises(TypeError, match="domain must be a str, got int"):
+        clean(texts[0], model=graded_model, memory=memory, domain=123)
+    with pytest.raises(TypeError, match=r"domains\[1\] must be a str or None, got float"):
+        clean_texts(texts[:2], model=graded_model, memory=memory, domains=["a.example", 1.5])
 
     frame = pd.DataFrame({"text": texts, "site": [*domains[:-1], None]})
     out = clean_frame(frame, "text", model=graded_model, memory=memory, domain_column="site")
