@@ -227,6 +227,18 @@ def ordered_pool_map(executor: Executor, max_pending: int) -> Callable:
     return mapper
 
 
+def _validate(records: Iterable[Item], shard: Shard, cfg: BatchConfig) -> Iterator[Item]:
+    """:func:`validate` with the run's rules: the cleaning pass and the ``--repetition`` pass
+    must let through exactly the same records."""
+    return validate(
+        records,
+        shard,
+        text_field=cfg.text_field,
+        max_chars=cfg.max_chars,
+        annotation_field=cfg.annotation_field,
+    )
+
+
 def process_shard(
     index: int,
     n_shards: int,
@@ -286,13 +298,7 @@ def process_shard(
                 record_domain, domain_field=cfg.domain_field, url_field=cfg.url_field
             )
         records = items if items is not None else read_shard(source, cfg.batch_size)
-        valid = validate(
-            records,
-            shard,
-            text_field=cfg.text_field,
-            max_chars=cfg.max_chars,
-            annotation_field=cfg.annotation_field,
-        )
+        valid = _validate(records, shard, cfg)
         cleaned = clean(
             batched(valid, cfg.batch_size),
             shard,
@@ -352,13 +358,7 @@ def build_memory(
         shard = Shard(index=index, n_shards=len(sources), source=source, sink=lambda _: None)
         try:
             records = read_shard(source, cfg.batch_size)
-            for item in validate(
-                records,
-                shard,
-                text_field=cfg.text_field,
-                max_chars=cfg.max_chars,
-                annotation_field=cfg.annotation_field,
-            ):
+            for item in _validate(records, shard, cfg):
                 domain = record_domain(item.record, cfg.domain_field, cfg.url_field)
                 memory.add(item.record[cfg.text_field], domain)
                 if on_article is not None:
