@@ -294,6 +294,14 @@ def _three_shards(tmp_path: Path) -> list[str]:
     return [str(src)]
 
 
+def _shard_folder(src: Path, *, shards: int, records: int) -> Path:
+    """A folder of ``shards`` JSONL inputs of ``records`` good records each (ids all distinct)."""
+    src.mkdir()
+    for s in range(shards):
+        write_jsonl(src / f"s{s}.jsonl", good_records(records, 1000 * s))
+    return src
+
+
 def test_resume_after_lost_shard_is_byte_identical(tmp_path, tiny_model_dir):
     inputs = _three_shards(tmp_path)
     opts = ["--model", str(tiny_model_dir), "-q", "--batch-size", "3"]
@@ -923,10 +931,7 @@ def test_real_kill_then_resume_is_byte_identical(tmp_path, tiny_model_dir):
     import signal
     import time
 
-    src = tmp_path / "in"
-    src.mkdir()
-    for s in range(4):
-        write_jsonl(src / f"s{s}.jsonl", good_records(60, 100 * s))
+    src = _shard_folder(tmp_path / "in", shards=4, records=60)
     opts = ["--model", str(tiny_model_dir), "-q", "--batch-size", "4"]
     clean_run, killed = tmp_path / "clean", tmp_path / "killed"
     assert run([str(src), "-o", str(clean_run), *opts]) == 0
@@ -980,12 +985,7 @@ def test_pool_workers_exit_when_the_parent_is_killed(tiny_model_dir):
         for record in good_records(4):
             proc.stdin.write((json.dumps(record) + "\n").encode())
         proc.stdin.flush()
-        deadline = time.monotonic() + 60
-        workers: set[int] = set()
-        while len(workers) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-            workers = {c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)}
-        assert len(workers) == 2, "the pool did not start"
+        workers = _pool_workers(proc.pid)
         time.sleep(1.0)  # let them load the model and take their first batches
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -1019,12 +1019,7 @@ def test_ctrl_c_with_jobs_2_stops_quietly(tiny_model_dir):
     try:
         proc.stdin.write("".join(json.dumps(r) + "\n" for r in good_records(4)).encode())
         proc.stdin.flush()
-        deadline = time.monotonic() + 60
-        workers: set[int] = set()
-        while len(workers) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-            workers = {c for c in _children(proc.pid) if "spawn_main" in _cmdline(c)}
-        assert len(workers) == 2, "the pool did not start"
+        workers = _pool_workers(proc.pid)
         time.sleep(1.0)  # let the workers load the model
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         _, err = proc.communicate(timeout=60)
@@ -1040,10 +1035,7 @@ def test_a_dead_worker_costs_a_retry_not_the_run(tmp_path, tiny_model_dir):
     import signal
     import time
 
-    src = tmp_path / "in"
-    src.mkdir()
-    for s in range(6):
-        write_jsonl(src / f"s{s}.jsonl", good_records(300, 1000 * s))
+    src = _shard_folder(tmp_path / "in", shards=6, records=300)
     opts = ["--model", str(tiny_model_dir), "-q", "--batch-size", "2"]
     assert run([str(src), "-o", str(tmp_path / "one"), *opts]) == 0
     out = tmp_path / "two"
@@ -1053,8 +1045,8 @@ def test_a_dead_worker_costs_a_retry_not_the_run(tmp_path, tiny_model_dir):
         deadline = time.monotonic() + 120
         while not (out / "_done" / "00000").exists() and time.monotonic() < deadline:
             time.sleep(0.01)
-        workers = sorted(c for c in _children(proc.pid) if "spawn_main" in _cmdline(c))
-        assert workers and not (out / "_done" / "00005").exists(), "too late to kill a worker"
+        workers = sorted(_pool_workers(proc.pid))
+        assert not (out / "_done" / "00005").exists(), "too late to kill a worker"
         os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
         _, err = proc.communicate(timeout=300)
     finally:
@@ -1062,6 +1054,19 @@ def test_a_dead_worker_costs_a_retry_not_the_run(tmp_path, tiny_model_dir):
     assert proc.returncode == 0, err.decode()[-2000:]
     assert b"a worker process died; running it again" in err
     assert tree_bytes(out) == tree_bytes(tmp_path / "one")
+
+
+def _pool_workers(pid: int, n: int = 2, timeout: float = 60) -> set[int]:
+    """The ``n`` spawned pool workers of process ``pid``, once they have all started."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    workers: set[int] = set()
+    while len(workers) < n and time.monotonic() < deadline:
+        time.sleep(0.1)
+        workers = {c for c in _children(pid) if "spawn_main" in _cmdline(c)}
+    assert len(workers) == n, "the pool did not start"
+    return workers
 
 
 def _cmdline(pid: int) -> str:
