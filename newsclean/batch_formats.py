@@ -434,7 +434,7 @@ class ParquetWriter(ShardWriter):
             return None
         try:
             table = pa.Table.from_pylist(records, schema=self.schema)
-        except (pa.ArrowException, ValueError, TypeError, OverflowError):
+        except _arrow_errors():
             return None
         if not self._compare:
             return table
@@ -457,7 +457,7 @@ class ParquetWriter(ShardWriter):
         extra = sorted(set(record) - set(self.schema.names))
         if extra:
             return f"fields not in the Parquet schema: {extra}"
-        errors = (pa.ArrowException, ValueError, TypeError, OverflowError)
+        errors = _arrow_errors()
         try:
             (row,) = pa.Table.from_pylist([record], schema=self.schema).to_pylist()
         except errors as exc:
@@ -523,12 +523,19 @@ def _first_schema(records: list[dict]):
     return pa.schema(fields)
 
 
+def _arrow_errors() -> tuple[type[BaseException], ...]:
+    """What Arrow raises for a value it cannot convert (pyarrow is imported on first use)."""
+    import pyarrow as pa
+
+    return (pa.ArrowException, ValueError, TypeError, OverflowError)
+
+
 def _arrow_type(values: list):
     """The Arrow type of ``values``; where they disagree, of the first value Arrow can type on
     its own (None if there is none, e.g. only lists mixing numbers and strings)."""
     import pyarrow as pa
 
-    errors = (pa.ArrowException, ValueError, TypeError, OverflowError)
+    errors = _arrow_errors()
     try:
         return pa.array(values).type
     except errors:
