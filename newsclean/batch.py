@@ -191,9 +191,14 @@ def is_single_file(output: str) -> bool:
     and no trailing slash (``-o cleaned.jsonl/`` asks for a directory)."""
     return (
         format_of(output) is not None
-        and not output.endswith(("/", os.sep))
+        and not _asks_for_directory(output)
         and not Path(output).is_dir()
     )
+
+
+def _asks_for_directory(output: str) -> bool:
+    """Whether ``-o OUTPUT`` ends with a path separator."""
+    return output.endswith(("/", os.sep))
 
 
 def make_layout(output: str | None, fmt: str, rejects: str | None) -> Layout:
@@ -882,10 +887,9 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         else:
             if out.exists() and not out.is_dir():
                 parser.error(f"-o {args.output} exists and is not a directory")
-            asks_for_directory = args.output.endswith(("/", os.sep))
             if (
                 not out.exists()
-                and not asks_for_directory
+                and not _asks_for_directory(args.output)
                 and out.name.lower().endswith(_FILE_SUFFIXES)
             ):
                 # Without this, "-o out.json" would quietly become a directory of part files.
