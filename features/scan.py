@@ -93,14 +93,18 @@ def _power_tables(n: int) -> tuple[np.ndarray, np.ndarray]:
     return powers, inverse_powers
 
 
+_MIX_SHIFTS = (np.uint64(30), np.uint64(27), np.uint64(31))
+_MIX_FACTORS = (np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
 def mix64(values: np.ndarray) -> np.ndarray:
     """SplitMix64's finaliser: spreads similar inputs over all 64 bits (uint64 in, uint64 out)."""
     x = values.astype(np.uint64, copy=True)
-    x ^= x >> np.uint64(30)
-    x *= np.uint64(0xBF58476D1CE4E5B9)
-    x ^= x >> np.uint64(27)
-    x *= np.uint64(0x94D049BB133111EB)
-    x ^= x >> np.uint64(31)
+    x ^= x >> _MIX_SHIFTS[0]
+    x *= _MIX_FACTORS[0]
+    x ^= x >> _MIX_SHIFTS[1]
+    x *= _MIX_FACTORS[1]
+    x ^= x >> _MIX_SHIFTS[2]
     return x
 
 
@@ -210,59 +214,81 @@ def scan_texts(
     )
 
 
+#: The sparse marks counted per paragraph, in the order :func:`_scan_chunk` lists them.
+_MARK_COUNTS = (
+    "sentence_breaks",
+    "emails",
+    "handles",
+    "exclamations",
+    "questions",
+    "money_symbols",
+    "separators",
+)
+
+
 def _scan_chunk(prefixes: list[str], prefix_chars: np.ndarray) -> dict[str, np.ndarray]:
+    # Cleaning one article costs little per character but a little for every numpy call, so
+    # counts of several kinds are taken together where one call can do it.
     n = len(prefixes)
     # Every paragraph is followed by "\n", so the chunk ends with a space; index -1 (the final
     # "\n") therefore serves as "the character before position 0" below.
     joined = "\n".join(prefixes) + "\n"
     # surrogatepass: text decoded with surrogateescape must not make featurising fail.
-    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    starts = np.zeros(n, dtype=np.int64)
-    np.cumsum(prefix_chars[:-1] + 1, out=starts[1:])
+    # As intp, the index type: the table lookups below then need no conversion.
+    cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.intp)
+    # Paragraph i is the segment [edges[i], edges[i + 1]), its final "\n" included.
+    edges = np.zeros(n + 1, dtype=np.int64)
+    prefix_chars.cumsum(out=edges[1:])
+    edges[1:] += np.arange(1, n + 1)
+    starts = edges[:-1]
 
     flags = _char_flags(cp)
 
-    # Dense classes: count each paragraph's segment [start_i, start_i+1), whose final "\n" has
-    # none of these classes.
+    # Dense classes: count each paragraph's segment, whose final "\n" has none of these classes.
     def count(cls: int) -> np.ndarray:
         return np.add.reduceat((flags & cls).astype(bool).view(np.uint8), starts, dtype=np.int64)
 
     upper = (flags & UPPER).astype(bool)
 
     # Whitespace-separated words: where a non-space follows a space, and where one ends.
-    space = (flags & SPACE).astype(bool)
-    word_first = np.flatnonzero(space[:-1] & ~space[1:]) + 1
-    word_last = np.flatnonzero(~space[:-1] & space[1:])
-    if not space[0]:
-        word_first = np.concatenate([[0], word_first])
-    first_word = np.searchsorted(word_first, starts)
-    words = np.diff(np.append(first_word, len(word_first)))
+    word_first, word_end = _runs(~(flags & SPACE).astype(bool))
+    word_last = word_end - 1
+    # Word starts are all before the chunk's end, so the last entry is len(word_first).
+    first_word_edges = word_first.searchsorted(edges)
+    first_word = first_word_edges[:-1]
+    words = first_word_edges[1:] - first_word
     has_word = words > 0
     starts_upper = np.zeros(n, dtype=bool)
     starts_upper[has_word] = upper[word_first[first_word[has_word]]]
     last_char = np.zeros(n, dtype=np.uint32)
-    last_char[has_word] = cp[word_last[first_word[has_word] + words[has_word] - 1]]
+    last_char[has_word] = cp[word_last[first_word_edges[1:][has_word] - 1]]
     title = np.zeros(len(word_first) + 1, dtype=np.int64)
-    np.cumsum(upper[word_first], out=title[1:])
-    title_words = title[first_word + words] - title[first_word]
+    upper[word_first].cumsum(out=title[1:])
+    title_words = title[first_word_edges[1:]] - title[first_word]
 
     # Words for hashing: maximal runs of word characters.
-    word = (flags & WORD).astype(bool)
-    token_start = np.flatnonzero(~word[:-1] & word[1:]) + 1
-    if word[0]:
-        token_start = np.concatenate([[0], token_start])
-    token_end = np.flatnonzero(word[:-1] & ~word[1:]) + 1
-    tokens_per_row = np.diff(np.append(np.searchsorted(token_start, starts), len(token_start)))
+    token_start, token_end = _runs((flags & WORD).astype(bool))
+    token_edges = token_start.searchsorted(edges)
 
     # Sparse marks (punctuation, money, separators): classify just the positions that have one.
-    hits = np.flatnonzero(flags & MARK)
-    hit_cp = cp[hits]
-    hit_row = np.searchsorted(starts, hits, side="right") - 1
+    hits = (flags & MARK).nonzero()[0]
+    hit_cp, hit_flags = cp[hits], flags[hits]
+    hit_row = starts.searchsorted(hits, side="right") - 1
     before, after = flags[hits - 1], flags[hits + 1]
     at = hit_cp == ord("@")
-
-    def per_row(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(hit_row[mask], minlength=n)
+    marks = np.array(  # one row per name of _MARK_COUNTS
+        [
+            (hit_cp == ord(".")) & (cp[hits + 1] == ord(" ")),
+            at & (before & WORD > 0) & (after & WORD > 0),
+            (at | (hit_cp == ord("#"))) & (before & SPACE > 0) & (after & WORD > 0),
+            hit_cp == ord("!"),
+            hit_cp == ord("?"),
+            hit_flags & MONEY > 0,
+            hit_flags & SEPARATOR > 0,
+        ]
+    )
+    kind, hit = marks.nonzero()
+    mark_counts = np.bincount(kind * n + hit_row[hit], minlength=len(marks) * n)
 
     return dict(
         letters=count(LETTER),
@@ -273,18 +299,24 @@ def _scan_chunk(prefixes: list[str], prefix_chars: np.ndarray) -> dict[str, np.n
         starts_upper=starts_upper,
         last_char=last_char,
         ends_terminal=has_word & (_flags[last_char] & TERMINAL).astype(bool),
-        sentence_breaks=per_row((hit_cp == ord(".")) & (cp[hits + 1] == ord(" "))),
-        emails=per_row(at & (before & WORD > 0) & (after & WORD > 0)),
-        handles=per_row((at | (hit_cp == ord("#"))) & (before & SPACE > 0) & (after & WORD > 0)),
-        exclamations=per_row(hit_cp == ord("!")),
-        questions=per_row(hit_cp == ord("?")),
-        money_symbols=per_row(flags[hits] & MONEY > 0),
-        separators=per_row(flags[hits] & SEPARATOR > 0),
+        **dict(zip(_MARK_COUNTS, mark_counts.reshape(len(marks), n))),
         token_hash=_hash_tokens(cp, token_start, token_end),
-        token_row=np.repeat(np.arange(n), tokens_per_row),
+        token_row=np.repeat(np.arange(n), token_edges[1:] - token_edges[:-1]),
         token_len=token_end - token_start,
         token_after_dot=cp[token_start - 1] == ord("."),
     )
+
+
+def _runs(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end (exclusive) of every maximal run of True in ``inside``, whose last value is
+    False (a chunk ends with its final "\\n").
+
+    Runs start and end alternately where the value changes, so one pass finds both.
+    """
+    change = (inside[1:] != inside[:-1]).nonzero()[0] + 1
+    if inside[0]:
+        change = np.concatenate([[0], change])
+    return change[0::2], change[1::2]
 
 
 def _hash_tokens(cp: np.ndarray, token_start: np.ndarray, token_end: np.ndarray) -> np.ndarray:
@@ -297,7 +329,7 @@ def _hash_tokens(cp: np.ndarray, token_start: np.ndarray, token_end: np.ndarray)
         return np.zeros(0, dtype=np.uint64)
     powers, inverse_powers = _power_tables(len(cp) + 1)
     prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
-    np.cumsum(_fold[cp].astype(np.uint64) * powers[: len(cp)], out=prefix[1:])
+    (_fold[cp] * powers[: len(cp)]).cumsum(out=prefix[1:])  # uint32 * uint64 is uint64
     return mix64((prefix[token_end] - prefix[token_start]) * inverse_powers[token_start])
 
 
@@ -336,6 +368,8 @@ class WordLists:
     >>> scan = scan_texts(["Our 5 Euro", "dollars"], max_chars=100)
     >>> lists.has(scan, "money").tolist(), lists.has(scan, "we").tolist()
     ([False, False, True, True], [True, False, False, False])
+    >>> lists.counts(scan).tolist()  # per paragraph: words in "money", words in "we"
+    [[1, 1], [1, 0]]
     """
 
     def __init__(self, lists: dict[str, object]) -> None:
@@ -349,6 +383,7 @@ class WordLists:
         self._hashes, where = np.unique(all_hashes, return_inverse=True)
         self._bits = np.zeros(len(self._hashes), dtype=np.uint64)
         np.bitwise_or.at(self._bits, where, np.concatenate(bits))
+        self._shifts = np.arange(len(self.names), dtype=np.uint64)
 
     def classes(self, scan: Scan) -> np.ndarray:
         """Bit mask of the lists each word of ``scan`` belongs to (computed once per scan)."""
@@ -364,6 +399,21 @@ class WordLists:
         """Which words of ``scan`` are in the list ``name``."""
         bit = np.uint64(1 << self.names.index(name))
         return (self.classes(scan) & bit) > 0
+
+    def counts(self, scan: Scan) -> np.ndarray:
+        """How many words of each paragraph are in each list, shape (n_paragraphs, n_lists),
+        columns in the order of :attr:`names` (computed once per scan, for all lists at once)."""
+        key = ("word_list_counts", id(self))
+        if key not in scan.memo:
+            n_lists = len(self.names)
+            classes = self.classes(scan)
+            listed = classes.nonzero()[0]  # few words are in any list: expand just those
+            in_list = (classes[listed, None] >> self._shifts) & np.uint64(1)
+            word, list_index = in_list.nonzero()
+            flat = scan.token_row[listed[word]] * n_lists + list_index
+            counts = np.bincount(flat, minlength=scan.n * n_lists)
+            scan.memo[key] = counts.reshape(scan.n, n_lists)
+        return scan.memo[key]
 
 
 __all__ = [

@@ -247,6 +247,18 @@ SHAPE_NAMES = [
 ]
 
 
+def _stack(columns: list[np.ndarray]) -> np.ndarray:
+    """Equal-length columns (numbers or flags) as one float64 matrix, a column each."""
+    # One call, whatever the number of columns; C order, as the products that read it expect
+    # (the same rounding as a row-major matrix, so scores do not move in the last bits).
+    return np.ascontiguousarray(np.array(columns, dtype=np.float64).T)
+
+
+def _list_count(scan: Scan, name: str) -> np.ndarray:
+    """Per paragraph, how many of its words are in the word list ``name``."""
+    return _WORD_LISTS.counts(scan)[:, _WORD_LISTS.names.index(name)]
+
+
 def shape_matrix(scan: Scan) -> np.ndarray:
     """The shape signals of every paragraph, shape (n_paragraphs, len(SHAPE_NAMES))."""
 
@@ -268,7 +280,7 @@ def shape_matrix(scan: Scan) -> np.ndarray:
         scan.count_tokens(url_words) > 0,
         scan.emails > 0,
         scan.handles > 0,
-        scan.money_symbols + scan.count_tokens(has("money")),
+        scan.money_symbols + _list_count(scan, "money"),
         scan.separators,
         scan.title_words / np.maximum(scan.words, 1),
         (scan.letters > 3) & (scan.upper == scan.letters),
@@ -276,7 +288,7 @@ def shape_matrix(scan: Scan) -> np.ndarray:
         scan.words <= SHORT_LINE_WORDS,
         scan.words >= LONG_PARAGRAPH_WORDS,
     ]
-    return np.column_stack(columns).astype(np.float64).reshape(scan.n, len(SHAPE_NAMES))
+    return _stack(columns)
 
 
 def neighbour_offsets(window: int) -> list[int]:
@@ -358,22 +370,25 @@ def voice_signals(scan: Scan) -> np.ndarray:
     "Support our journalism" scores high.
     """
 
-    def rate(name: str) -> np.ndarray:
-        return scan.count_tokens(_WORD_LISTS.has(scan, name)) / n_words
-
     n_words = np.maximum(np.bincount(scan.token_row, minlength=scan.n), 1)
     first, has_first = scan.first_token()
     imperative = _WORD_LISTS.has(scan, "imperative")
+    rates = _WORD_LISTS.counts(scan)[:, _RATE_LISTS] / n_words[:, None]
     columns = [
-        rate("first_plural"),
-        rate("second_person"),
+        *rates.T[:2],
         has_first & imperative[first] if len(imperative) else has_first,
-        rate("publisher"),
-        rate("frequency"),
+        *rates.T[2:],
         scan.exclamations > 0,
         scan.questions > 0,
     ]
-    return np.column_stack(columns).astype(np.float64).reshape(scan.n, len(VOICE_NAMES))
+    return _stack(columns)
+
+
+#: The word lists whose share of a paragraph's words :func:`voice_signals` reports, in order.
+_RATE_LISTS = [
+    _WORD_LISTS.names.index(name)
+    for name in ("first_plural", "second_person", "publisher", "frequency")
+]
 
 
 PLACE_NAMES = [
@@ -421,7 +436,7 @@ def place_signals(
     longs = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(long_, out=longs[1:])
     has_long = longs[ends] > longs[starts]
-    out = np.column_stack(
+    return _stack(
         [
             np.log1p(position),
             np.log1p(from_end),
@@ -436,8 +451,7 @@ def place_signals(
             has_long & (longs[index + 1] == longs[starts]),  # none up to and including here
             ~has_long,
         ]
-    ).astype(np.float64)
-    return out.reshape(n, len(PLACE_NAMES))
+    )
 
 
 def _run_lengths(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:

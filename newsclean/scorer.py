@@ -81,16 +81,15 @@ def context_matrix(raw: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], windo
     logit = np.log(raw / (1 - raw))
     starts, ends = bounds
     index = np.arange(len(logit))
-    cum = np.concatenate([[0.0], np.cumsum(logit)])
-    before_n = index - starts
-    after_n = ends - index - 1
-    before_sum = cum[index] - cum[starts]
-    after_sum = cum[ends] - cum[index + 1]
-    before_mean = np.where(before_n > 0, before_sum / np.maximum(before_n, 1), 0.0)
-    after_mean = np.where(after_n > 0, after_sum / np.maximum(after_n, 1), 0.0)
+    cum = np.zeros(len(logit) + 1)
+    logit.cumsum(out=cum[1:])
+    # A paragraph with nothing before (after) it in its article has a sum of exactly 0.0 there,
+    # so dividing by at least 1 gives the mean 0.0 that an empty side stands for.
+    before_mean = (cum[:-1] - cum[starts]) / np.maximum(index - starts, 1)
+    after_mean = (cum[ends] - cum[1:]) / np.maximum(ends - index - 1, 1)
     article_mean = (cum[ends] - cum[starts]) / np.maximum(ends - starts, 1)
-    own = np.column_stack([logit, before_mean, after_mean, article_mean])
-    return np.hstack([own, shift_within_articles(logit, bounds, window)])
+    own = np.array([logit, before_mean, after_mean, article_mean]).T
+    return np.concatenate([own, shift_within_articles(logit, bounds, window)], axis=1)
 
 
 def word_extremes(rows: np.ndarray, word_weights: np.ndarray, n: int) -> np.ndarray:
@@ -109,7 +108,7 @@ def word_extremes(rows: np.ndarray, word_weights: np.ndarray, n: int) -> np.ndar
     empty = high == -np.inf
     high[empty] = 0.0
     low[empty] = 0.0
-    return np.column_stack([high, low])
+    return np.array([high, low]).T
 
 
 def context_inputs(
@@ -221,21 +220,30 @@ class BoostedTrees:
 
     def _walk(self, X: np.ndarray) -> np.ndarray:
         features, thresholds, leaf_value = self._levels
-        n = len(X)
+        n, width = X.shape
         if not features:  # every tree is a single leaf
             return np.full(n, self.baseline + leaf_value.sum())
-        columns = np.ascontiguousarray(X.T)  # row r's value of input f is columns[f, r]
-        # Index of each (tree, row)'s node within its level. The roots read whole columns.
-        roots_go_right = columns[features[0]] > thresholds[0][:, None]
-        index = (2 * np.arange(len(self.roots)))[:, None] + roots_go_right
-        inputs, row = columns.ravel(), np.arange(n)
+        X = np.ascontiguousarray(X)
+        # Index of each (tree, row)'s node within its level, shape (trees, rows). The roots read
+        # whole columns; below them, row r's value of input f is inputs[r * width + f].
+        root_inputs = X[:, features[0]].T  # (trees, rows)
+        roots_go_right = root_inputs > thresholds[0][:, None]
+        index = self._left_children_of_roots + roots_go_right
+        inputs, row_start = X.ravel(), np.arange(0, n * width, width)
+        # Every index below is in range (from_arrays checks the nodes, Scorer.from_arrays the
+        # inputs), and take's "wrap" mode costs less per element than its default, "raise".
         for feature, threshold in zip(features[1:], thresholds[1:]):
-            position = np.take(feature * n, index)  # into inputs: input * n + row
-            position += row
-            go_right = np.take(inputs, position) > np.take(threshold, index)
+            position = feature.take(index, mode="wrap")
+            position += row_start
+            go_right = inputs.take(position, mode="wrap") > threshold.take(index, mode="wrap")
             index *= 2
             index += go_right
-        return self.baseline + np.take(leaf_value, index).sum(axis=0)
+        return self.baseline + leaf_value.take(index, mode="wrap").sum(axis=0)
+
+    @cached_property
+    def _left_children_of_roots(self) -> np.ndarray:
+        """Index, in the second level, of each tree's first child of the root: shape (trees, 1)."""
+        return 2 * np.arange(len(self.roots))[:, None]
 
     def to_arrays(self, prefix: str) -> dict[str, np.ndarray]:
         """Plain arrays, each name starting with ``prefix``; :meth:`from_arrays` reads them."""
@@ -337,7 +345,7 @@ class Scorer:
         # gather those sums: the same value as dense_signals(...) @ weights, with far less work.
         per_offset = shape @ neighbour_weights[:, :-1].T + neighbour_weights[:, -1]
         neighbour, present = neighbour_rows(bounds, self.window)
-        picked = np.take_along_axis(per_offset, neighbour, axis=0)
+        picked = per_offset[neighbour, np.arange(neighbour.shape[1])]  # row i: its neighbours' sums
         logit += (
             shape @ own_weights
             + (picked * present).sum(axis=1)
@@ -371,15 +379,16 @@ class Scorer:
                 f"paragraphs; they sum to {int(lengths.sum())}"
             )
         ends = np.cumsum(lengths)
-        raws, finals = [np.zeros(0)], [np.zeros(0)]
+        scored = []
         for lo, hi in groups(lengths, GROUP_PARAGRAPHS):
             first, last = (ends[lo - 1] if lo else 0), ends[hi - 1]
             group = lengths[lo:hi]
             scan = scan_texts(paragraphs[first:last], self.max_chars, bounds_from_lengths(group))
-            raw, final = self.scores(scan)
-            raws.append(raw)
-            finals.append(final)
-        return np.concatenate(raws), np.concatenate(finals)
+            scored.append(self.scores(scan))
+        if len(scored) == 1:  # the usual case, one article: nothing to join
+            return scored[0]
+        raws, finals = zip(*scored) if scored else ((), ())
+        return np.concatenate([np.zeros(0), *raws]), np.concatenate([np.zeros(0), *finals])
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for ``numpy.savez``; :meth:`from_arrays` reads them back."""

@@ -164,6 +164,58 @@ def test_scan_counts_match_python(texts):
     assert scan.last_char.tolist() == [ord(t.rstrip()[-1]) if t.strip() else 0 for t in prefixes]
 
 
+def _is_word(c: str) -> bool:
+    return c.isalnum() or c == "_"
+
+
+# Punctuation-heavy paragraphs, so that marks, e-mail addresses, handles and word edges are common.
+marked_text = st.text(alphabet="ab Z9_.@#!?$€|/•\t\u00a0é", max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(marked_text, min_size=1, max_size=6))
+def test_scan_marks_and_words_match_python(texts):
+    scan = scan_texts(texts, max_chars=30)
+    prefixes = [t[:30] for t in texts]
+
+    def at_sign(t: str, i: int, before_word: bool) -> bool:
+        before = t[i - 1] if i else " "  # the paragraph before ends in a line break
+        after = t[i + 1] if i + 1 < len(t) else " "
+        return (_is_word(before) if before_word else before.isspace()) and _is_word(after)
+
+    expected = {
+        "sentence_breaks": [t.count(". ") for t in prefixes],
+        "exclamations": [t.count("!") for t in prefixes],
+        "questions": [t.count("?") for t in prefixes],
+        "money_symbols": [sum(c in "$€£¥" for c in t) for t in prefixes],
+        "separators": [sum(c in "|•·»›/" for c in t) for t in prefixes],
+        "emails": [
+            sum(c == "@" and at_sign(t, i, before_word=True) for i, c in enumerate(t))
+            for t in prefixes
+        ],
+        "handles": [
+            sum(c in "@#" and at_sign(t, i, before_word=False) for i, c in enumerate(t))
+            for t in prefixes
+        ],
+    }
+    for name, counts in expected.items():
+        assert getattr(scan, name).tolist() == counts, name
+    words = [m for t in prefixes for m in re.finditer(r"\w+", t)]
+    assert scan.token_len.tolist() == [len(m.group()) for m in words]
+    after_dot = [m.string[m.start() - 1 : m.start()] == "." for m in words]
+    assert scan.token_after_dot.tolist() == after_dot
+    assert scan.title_words.tolist() == [sum(w[0].isupper() for w in t.split()) for t in prefixes]
+
+
+def test_word_list_counts_agree_with_each_list():
+    lists = scan_module.WordLists({"we": ["we", "our"], "money": ["euro"], "our": ["our"]})
+    scan = scan_texts(["Our euro, our euros", "", "we WE we", "nothing here"], max_chars=100)
+    counts = lists.counts(scan)
+    assert counts.tolist() == [[2, 1, 2], [0, 0, 0], [3, 0, 0], [0, 0, 0]]
+    for column, name in enumerate(lists.names):
+        assert counts[:, column].tolist() == scan.count_tokens(lists.has(scan, name)).tolist()
+
+
 def test_a_scan_in_chunks_equals_a_scan_in_one_piece(monkeypatch):
     texts = [f"Paragraph {i}: we ask you, #{i}, to read e@mail.org. " * (i % 4) for i in range(40)]
     whole = scan_texts(texts, max_chars=60)
