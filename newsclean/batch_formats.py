@@ -155,23 +155,41 @@ def read_csv(path: str) -> Iterator[Item]:
 
     Invalid UTF-8 survives reading as lone surrogates (``surrogateescape``), so the text field
     can be rejected as ``undecodable`` and other fields are written back byte for byte. A row
-    with more or fewer cells than the header becomes a ``malformed_csv`` item.
+    with more or fewer cells than the header, or with broken quoting, becomes a
+    ``malformed_csv`` item. Quoting is read strictly: a lax reader turns a quote that is never
+    closed into one cell holding the rest of the file, whose rows would then vanish into it.
     """
     csv.field_size_limit(_CSV_FIELD_LIMIT)
     # utf-8-sig: a byte-order mark (spreadsheet exports) is not part of the first column's name.
     with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
+        lines = _RowLines(fh)
+        reader = csv.reader(lines, strict=True)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            raise ValueError(f"{path}: the CSV header is malformed: {exc}") from None
         if header is None:
             return
         repeated = sorted({name for name in header if header.count(name) > 1})
         if repeated:  # a dict per row would keep only the last of them
             raise ValueError(f"{path}: the CSV header repeats the column(s) {repeated}")
         width = len(header)
-        for rowno, row in enumerate(reader, 1):
-            if not row:
+        rowno = 0
+        while True:
+            lines.start_row()
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                row = None
+                problem = _quoting_problem(exc, lines.first_line, reader.line_num)
+            rowno += 1
+            if row is None:
+                yield Item(rowno, None, "malformed_csv", problem, lines.text())
+            elif not row:  # a blank line
                 continue
-            if len(row) != width:
+            elif len(row) != width:
                 yield Item(
                     rowno,
                     None,
@@ -179,8 +197,42 @@ def read_csv(path: str) -> Iterator[Item]:
                     f"row has {len(row)} cells, header has {width}",
                     json.dumps(row, ensure_ascii=False),
                 )
-                continue
-            yield Item(rowno, dict(zip(header, row, strict=True)))
+            else:
+                yield Item(rowno, dict(zip(header, row, strict=True)))
+
+
+class _RowLines:
+    """The lines of a file, fed to :func:`csv.reader`, keeping those of the row being read so
+    that a row the reader refuses can be put in the rejects as it was."""
+
+    def __init__(self, fh) -> None:
+        self._fh = fh
+        self._lines: list[str] = []
+        self._line_number = 0
+        self.first_line = 1
+
+    def __iter__(self) -> _RowLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._fh)
+        self._line_number += 1
+        self._lines.append(line)
+        return line
+
+    def start_row(self) -> None:
+        self._lines.clear()
+        self.first_line = self._line_number + 1
+
+    def text(self) -> str:
+        return "".join(self._lines)
+
+
+def _quoting_problem(exc: csv.Error, first_line: int, last_line: int) -> str:
+    lines = f"line {first_line}" if first_line >= last_line else f"lines {first_line}-{last_line}"
+    if "unexpected end of data" in str(exc):
+        return f"{lines}: a quoted cell is never closed (it runs to the end of the file)"
+    return f"{lines}: broken quoting: {exc}"
 
 
 def csv_header(path: str) -> list[str]:

@@ -33,7 +33,7 @@ BATCH_SIZE_DEFAULT = 256
 REASONS = {
     "malformed_json": "the line is not valid JSON",
     "not_an_object": "the line is valid JSON but not an object",
-    "malformed_csv": "the CSV row has more or fewer cells than the header",
+    "malformed_csv": "the CSV row has more or fewer cells than the header, or broken quoting",
     "undecodable": "the line (or the text) is not valid UTF-8 / Unicode",
     "missing_text": "the text field is absent or null",
     "text_not_string": "the text field is not a string",

@@ -174,6 +174,23 @@ def test_readers_report_bad_lines(tmp_path):
     assert (rows[1].pos, rows[1].reason) == (2, "malformed_csv")
 
 
+def test_csv_rows_with_broken_quoting_are_rejected_not_merged(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(
+        'id,text\n1,"a stray" quote\n\n3,fine\n4,"opened\nand never closed\n5,lost\n',
+        encoding="utf-8",
+    )
+    rows = list(read_csv(str(path)))
+    got = [(r.pos, r.reason) for r in rows]
+    assert got == [(1, "malformed_csv"), (3, None), (4, "malformed_csv")]
+    assert rows[0].detail.startswith("line 2: broken quoting")
+    assert rows[0].raw == '1,"a stray" quote\n'
+    assert rows[1].record == {"id": "3", "text": "fine"}
+    # A lax reader would have returned the last three lines as one row with a three-line text.
+    assert rows[2].detail.startswith("lines 5-7: a quoted cell is never closed")
+    assert rows[2].raw == '4,"opened\nand never closed\n5,lost\n'
+
+
 def test_expand_inputs_sorts_dirs_and_globs(tmp_path):
     (tmp_path / "d").mkdir()
     for name in ("d/b.jsonl", "d/a.parquet", "d/_skip.jsonl", "d/readme.txt", "c.csv"):
