@@ -426,15 +426,36 @@ def run_local(
     with worker_pool(jobs if todo else 1, cfg.model) as mapper:
         for i in todo:
             args = (i, len(sources), sources[i], cfg, layout)
-            summary = process_shard(*args, mapper=mapper, on_batch=on_batch)
+            attempt = _AttemptProgress(on_batch)
+            summary = process_shard(*args, mapper=mapper, on_batch=attempt)
             if isinstance(mapper, PoolMap) and mapper.broken:
                 log.warning("shard %05d: a worker process died; running it again", i)
+                attempt.take_back()  # the rerun counts its batches again
                 mapper.renew()
                 summary = process_shard(*args, mapper=mapper, on_batch=on_batch)
                 if mapper.broken:  # twice: the shard fails, the next one gets a new pool
                     mapper.renew()
             summaries.append(summary)
     return summaries
+
+
+class _AttemptProgress:
+    """``on_batch`` for one attempt at a shard, keeping its totals so that the progress of an
+    attempt that failed part-way can be taken back before the shard runs again."""
+
+    def __init__(self, on_batch: Callable | None) -> None:
+        self.on_batch = on_batch
+        self.totals = (0, 0, 0)  # articles, paragraphs, paragraphs removed
+
+    def __call__(self, n: int, paragraphs: int, removed: int) -> None:
+        self.totals = tuple(t + d for t, d in zip(self.totals, (n, paragraphs, removed)))
+        if self.on_batch is not None:
+            self.on_batch(n, paragraphs, removed)
+
+    def take_back(self) -> None:
+        if self.on_batch is not None and any(self.totals):
+            self.on_batch(*(-t for t in self.totals))
+        self.totals = (0, 0, 0)
 
 
 class PoolMap:

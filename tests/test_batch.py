@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -1071,6 +1072,37 @@ def test_a_dead_worker_costs_a_retry_not_the_run(tmp_path, tiny_model_dir):
     assert proc.returncode == 0, err.decode()[-2000:]
     assert b"a worker process died; running it again" in err
     assert tree_bytes(out) == tree_bytes(tmp_path / "one")
+
+
+def test_a_retried_shard_counts_once_in_the_progress(monkeypatch):
+    pool = object.__new__(batch.PoolMap)  # no processes: the shard runs are faked below
+    pool.broken = False
+    pool.renew = lambda: setattr(pool, "broken", False)
+    attempts = []
+
+    def fake_shard(index, n, source, cfg, layout, *, mapper, on_batch):
+        attempts.append(index)
+        on_batch(2, 10, 3)
+        if len(attempts) == 2:  # shard 1's first attempt: a batch is counted, then a worker dies
+            on_batch(2, 10, 3)
+            mapper.broken = True
+        return {"shard": index}
+
+    @contextlib.contextmanager
+    def fake_pool(jobs, model):
+        yield pool
+
+    monkeypatch.setattr(batch, "process_shard", fake_shard)
+    monkeypatch.setattr(batch, "worker_pool", fake_pool)
+    totals = [0, 0, 0]
+
+    def on_batch(*counts):
+        totals[:] = [t + c for t, c in zip(totals, counts)]
+
+    cfg = batch.BatchConfig()
+    batch.run_local([0, 1, 2], ["a", "b", "c"], cfg, layout=None, jobs=2, on_batch=on_batch)
+    assert attempts == [0, 1, 1, 2]
+    assert totals == [6, 30, 9]  # three shards of one batch each, shard 1 counted once
 
 
 def _pool_workers(pid: int, n: int = 2, timeout: float = 60) -> set[int]:
