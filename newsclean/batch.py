@@ -111,7 +111,7 @@ _FILE_SUFFIXES = (
     ".pq",
     ".xlsx",
 )
-#: Dask LocalCluster size when no ``--scheduler`` is given and ``--jobs`` is 1.
+#: Dask LocalCluster size when neither ``--scheduler`` nor ``--jobs`` is given.
 DASK_WORKERS_DEFAULT = 2
 #: Batches in flight per worker process (bounds memory with ``--jobs``).
 PENDING_PER_JOB = 2
@@ -752,9 +752,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-j",
         "--jobs",
         type=int,
-        default=1,
-        help="worker processes (local) or LocalCluster workers (dask; default "
-        f"{DASK_WORKERS_DEFAULT}) (default: %(default)s)",
+        default=None,
+        help="worker processes (local engine; default 1) or LocalCluster workers (dask; "
+        f"default {DASK_WORKERS_DEFAULT})",
     )
     group.add_argument(
         "--scheduler",
@@ -837,7 +837,7 @@ def _model_problem(model: str | None) -> str | None:
 def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Rules argparse cannot express; each violation exits with status 2 via ``parser.error``."""
     for name in ("jobs", "batch_size", "max_chars"):
-        if getattr(args, name) < 1:
+        if getattr(args, name) is not None and getattr(args, name) < 1:
             parser.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.threshold is not None:
         try:
@@ -1177,7 +1177,7 @@ def run_clean(args: argparse.Namespace) -> int:
     progress = _Progress(disable=args.quiet)
     try:
         if sources == ["-"]:
-            with worker_pool(args.jobs, cfg.model) as mapper:
+            with worker_pool(args.jobs or 1, cfg.model) as mapper:
                 summaries = ran = [
                     process_shard(
                         0,
@@ -1199,12 +1199,12 @@ def run_clean(args: argparse.Namespace) -> int:
                     cfg,
                     layout,
                     scheduler=args.scheduler,
-                    workers=args.jobs if args.jobs > 1 else DASK_WORKERS_DEFAULT,
+                    workers=args.jobs or DASK_WORKERS_DEFAULT,
                     on_shard=progress.on_shard,
                 )
             else:
                 ran = run_local(
-                    todo, sources, cfg, layout, jobs=args.jobs, on_batch=progress.on_batch
+                    todo, sources, cfg, layout, jobs=args.jobs or 1, on_batch=progress.on_batch
                 )
             summaries = _with_skipped(ran, layout, len(sources))
     except KeyboardInterrupt:

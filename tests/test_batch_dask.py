@@ -51,3 +51,19 @@ def test_dask_logs_follow_verbosity(tmp_path, tiny_model_dir):
 
     assert info_lines(stderr()) == []
     assert info_lines(stderr("-v"))
+
+
+@pytest.mark.parametrize(("jobs", "workers"), [([], batch.DASK_WORKERS_DEFAULT), (["-j", "1"], 1)])
+def test_dask_cluster_size_follows_jobs(tmp_path, tiny_model_dir, monkeypatch, jobs, workers):
+    sizes = []
+
+    def local_instead(todo, sources, cfg, layout, *, scheduler, workers, on_shard):
+        sizes.append(workers)  # the LocalCluster's size; the shards run here, without Dask
+        return batch.run_local(todo, sources, cfg, layout)
+
+    monkeypatch.setattr(batch, "run_dask", local_instead)
+    write_jsonl(tmp_path / "a.jsonl", good_records(3))
+    opts = ["--model", str(tiny_model_dir), "-q", "--engine", "dask", *jobs]
+    args = parse_clean([str(tmp_path / "a.jsonl"), "-o", str(tmp_path / "out.jsonl"), *opts])
+    assert batch.run_clean(args) == 0
+    assert sizes == [workers]
