@@ -183,7 +183,11 @@ def read_csv(path: str) -> Iterator[Item]:
                 return
             except csv.Error as exc:
                 row = None
-                problem = _quoting_problem(exc, lines.first_line, reader.line_num)
+                # The error may come inside a quoted cell that goes on over later lines: those
+                # belong to this row too, not to new rows (the reader restarts at the next line).
+                while lines.quote_open() and lines.take_line():
+                    pass
+                problem = _quoting_problem(exc, lines.first_line, lines.last_line)
             rowno += 1
             if row is None:
                 yield Item(rowno, None, "malformed_csv", problem, lines.text())
@@ -223,6 +227,22 @@ class _RowLines:
     def start_row(self) -> None:
         self._lines.clear()
         self.first_line = self._line_number + 1
+
+    @property
+    def last_line(self) -> int:
+        return self._line_number
+
+    def quote_open(self) -> bool:
+        """Whether the row's lines so far leave a quoted cell open (an odd number of quotes)."""
+        return sum(line.count('"') for line in self._lines) % 2 == 1
+
+    def take_line(self) -> bool:
+        """Add the file's next line to this row, bypassing the reader; False at the end."""
+        try:
+            next(self)
+        except StopIteration:
+            return False
+        return True
 
     def text(self) -> str:
         return "".join(self._lines)

@@ -280,6 +280,8 @@ class BoostedTrees:
             index = getattr(trees, name)
             if len(index) and (index.min() < 0 or index.max() >= n_nodes):
                 raise ValueError(f"tree arrays are corrupt: {name} points outside the nodes")
+        if len(trees.feature) and trees.feature.min() < 0:
+            raise ValueError("tree arrays are corrupt: a node reads a negative input index")
         return trees
 
 
@@ -355,7 +357,7 @@ class Scorer:
         )
         raw = sigmoid(logit)
         if self.context is None:
-            return raw, raw
+            return raw, raw.copy()  # two arrays, as with a context pass
         extremes = word_extremes(rows, word_weights, scan.n)
         inputs = context_inputs(raw, voice, bounds, self.window, extremes)
         return raw, sigmoid(self.context.decision_function(inputs))

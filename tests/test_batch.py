@@ -192,6 +192,20 @@ def test_csv_rows_with_broken_quoting_are_rejected_not_merged(tmp_path):
     assert rows[2].raw == '4,"opened\nand never closed\n5,lost\n'
 
 
+def test_a_broken_multi_line_csv_row_is_rejected_whole(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(
+        'id,text\n1,"First line.\nHe said "no" here.\nLater, the vote.",\n2,Second.\n',
+        encoding="utf-8",
+    )
+    rows = list(read_csv(str(path)))
+    # The error comes on line 3, inside the quoted cell; its last line is not a row of its own.
+    assert [(r.pos, r.reason) for r in rows] == [(1, "malformed_csv"), (2, None)]
+    assert rows[0].detail.startswith("lines 2-4: broken quoting")
+    assert rows[0].raw == '1,"First line.\nHe said "no" here.\nLater, the vote.",\n'
+    assert rows[1].record == {"id": "2", "text": "Second."}
+
+
 def test_expand_inputs_sorts_dirs_and_globs(tmp_path):
     (tmp_path / "d").mkdir()
     for name in ("d/b.jsonl", "d/a.parquet", "d/_skip.jsonl", "d/readme.txt", "c.csv"):

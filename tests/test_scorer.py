@@ -183,6 +183,17 @@ def test_boosted_trees_refuse_corrupt_arrays(tiny_model):
     arrays["context_feature"] = arrays["context_feature"] + 1000
     with pytest.raises(ValueError, match="inputs beyond"):
         Scorer.from_arrays(arrays)
+    arrays = tiny_model.scorer_.to_arrays()
+    arrays["context_feature"] = arrays["context_feature"] - 1  # a leaf's 0 becomes -1
+    with pytest.raises(ValueError, match="negative input index"):
+        Scorer.from_arrays(arrays)
+
+
+def test_scores_are_separate_arrays_without_a_context_pass(tiny_model):
+    arrays = {k: v for k, v in tiny_model.scorer_.to_arrays().items() if "context" not in k}
+    raw, final = Scorer.from_arrays(arrays).score_paragraphs(["One line.", "Two."], [2])
+    final[0] = -1.0
+    assert raw[0] != -1.0
 
 
 def test_scorer_refuses_dense_weights_of_another_layout(tiny_model):
