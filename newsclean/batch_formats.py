@@ -212,6 +212,7 @@ class _RowLines:
     def __init__(self, fh) -> None:
         self._fh = fh
         self._lines: list[str] = []
+        self._quotes = 0  # quote characters in those lines, kept as they come
         self._line_number = 0
         self.first_line = 1
 
@@ -222,10 +223,12 @@ class _RowLines:
         line = next(self._fh)
         self._line_number += 1
         self._lines.append(line)
+        self._quotes += line.count('"')
         return line
 
     def start_row(self) -> None:
         self._lines.clear()
+        self._quotes = 0
         self.first_line = self._line_number + 1
 
     @property
@@ -234,7 +237,7 @@ class _RowLines:
 
     def quote_open(self) -> bool:
         """Whether the row's lines so far leave a quoted cell open (an odd number of quotes)."""
-        return sum(line.count('"') for line in self._lines) % 2 == 1
+        return self._quotes % 2 == 1
 
     def take_line(self) -> bool:
         """Add the file's next line to this row, bypassing the reader; False at the end."""

@@ -175,13 +175,16 @@ def test_readers_report_bad_lines(tmp_path):
     assert (rows[1].pos, rows[1].reason) == (2, "malformed_csv")
 
 
-def test_csv_rows_with_broken_quoting_are_rejected_not_merged(tmp_path):
+def _read_csv_text(tmp_path, text: str) -> list:
     path = tmp_path / "x.csv"
-    path.write_text(
-        'id,text\n1,"a stray" quote\n\n3,fine\n4,"opened\nand never closed\n5,lost\n',
-        encoding="utf-8",
+    path.write_text(text, encoding="utf-8")
+    return list(read_csv(str(path)))
+
+
+def test_csv_rows_with_broken_quoting_are_rejected_not_merged(tmp_path):
+    rows = _read_csv_text(
+        tmp_path, 'id,text\n1,"a stray" quote\n\n3,fine\n4,"opened\nand never closed\n5,lost\n'
     )
-    rows = list(read_csv(str(path)))
     got = [(r.pos, r.reason) for r in rows]
     assert got == [(1, "malformed_csv"), (3, None), (4, "malformed_csv")]
     assert rows[0].detail.startswith("line 2: broken quoting")
@@ -193,12 +196,9 @@ def test_csv_rows_with_broken_quoting_are_rejected_not_merged(tmp_path):
 
 
 def test_a_broken_multi_line_csv_row_is_rejected_whole(tmp_path):
-    path = tmp_path / "x.csv"
-    path.write_text(
-        'id,text\n1,"First line.\nHe said "no" here.\nLater, the vote.",\n2,Second.\n',
-        encoding="utf-8",
+    rows = _read_csv_text(
+        tmp_path, 'id,text\n1,"First line.\nHe said "no" here.\nLater, the vote.",\n2,Second.\n'
     )
-    rows = list(read_csv(str(path)))
     # The error comes on line 3, inside the quoted cell; its last line is not a row of its own.
     assert [(r.pos, r.reason) for r in rows] == [(1, "malformed_csv"), (2, None)]
     assert rows[0].detail.startswith("lines 2-4: broken quoting")
