@@ -205,11 +205,13 @@ def not_ahead(
 
 def appeal_metrics(scored: pd.DataFrame, model) -> dict[str, dict[str, float]]:
     """Per method: appeal recall (implanted appeal lines removed), the same for implanted lines
-    reviewed as other boilerplate, editorial recall, articles clean."""
+    reviewed as other boilerplate, editorial recall, articles clean, and where the story
+    paragraphs it removes come from (:func:`story_losses`)."""
     rows = scored[scored["label"] != EITHER]
     implanted = (rows["dataset"] == IMPLANT).to_numpy()
     other = (rows["dataset"] == IMPLANT_OTHER).to_numpy()
     is_bp = (rows["label"] == BOILERPLATE).to_numpy()
+    articles = rows["article_id"].to_numpy()
     out = {}
     for name in (NEWSCLEAN, *PEER_NAMES):
         cut = method_threshold(name, model)
@@ -232,8 +234,40 @@ def appeal_metrics(scored: pd.DataFrame, model) -> dict[str, dict[str, float]]:
             "n_articles": float(rows["article_id"].nunique()),
             "n_implanted": float(implanted.sum()),
             "n_other_implanted": float(other.sum()),
-        }
+        } | story_losses(articles[~is_bp], removed[~is_bp])
     return out
+
+
+def story_losses(articles: np.ndarray, removed: np.ndarray) -> dict[str, float | str | None]:
+    """How the removed story paragraphs spread over articles.
+
+    ``articles`` and ``removed`` give each story (editorial) paragraph's article and whether it
+    was removed. Paragraph-level editorial recall lets one long odd page (a list of names, a
+    code listing) weigh as much as dozens of articles; these say whether it does.
+
+    Returns
+    -------
+    dict with ``articles_all_story_kept`` (share of articles that keep every story paragraph),
+    ``worst_article`` (the article losing the most, None when none loses any) and
+    ``worst_article_share`` (its share of all removed story paragraphs).
+
+    Examples
+    --------
+    >>> losses = story_losses(np.array(["a", "a", "a", "b", "c"]), np.array([1, 1, 0, 1, 0], bool))
+    >>> round(losses["articles_all_story_kept"], 3), losses["worst_article"]
+    (0.333, 'a')
+    >>> round(losses["worst_article_share"], 3)  # 2 of the 3 removed
+    0.667
+    """
+    ids, inverse = np.unique(articles, return_inverse=True)
+    lost = np.bincount(inverse, weights=removed, minlength=len(ids))
+    worst = int(lost.argmax()) if len(ids) else 0
+    any_lost = bool(len(ids)) and lost[worst] > 0
+    return {
+        "articles_all_story_kept": float((lost == 0).mean()) if len(ids) else float("nan"),
+        "worst_article": str(ids[worst]) if any_lost else None,
+        "worst_article_share": float(lost[worst] / lost.sum()) if any_lost else 0.0,
+    }
 
 
 __all__ = [
@@ -247,4 +281,5 @@ __all__ = [
     "not_ahead",
     "peer_functions",
     "sample_whole_articles",
+    "story_losses",
 ]

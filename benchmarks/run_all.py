@@ -130,13 +130,15 @@ def matched_table(matched: dict) -> list[str]:
 def appeal_table(appeals: dict) -> list[str]:
     lines = [
         "| method | appeal recall | other implanted boilerplate removed | editorial recall "
-        "| articles fully clean |",
-        "|---|---:|---:|---:|---:|",
+        "| articles keeping every story paragraph | removed story paragraphs from the worst "
+        "article | articles fully clean |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, m in appeals.items():
         lines.append(
             f"| {name} | {_f(m['appeal_recall'])} | {_f(m['other_implant_recall'])} "
-            f"| {_f(m['editorial_recall'], 4)} | {_f(m['articles_fully_clean'])} |"
+            f"| {_f(m['editorial_recall'], 4)} | {_f(m['articles_all_story_kept'])} "
+            f"| {_f(m['worst_article_share'])} | {_f(m['articles_fully_clean'])} |"
         )
     return lines
 
