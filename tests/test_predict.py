@@ -233,6 +233,33 @@ def test_import_is_light():
     assert out.stdout.strip() == "[]"
 
 
+def test_source_checkout_imports_without_an_installed_mapping(tmp_path):
+    """`python -c "import newsclean ..."` run from the repo root after `pip install .` imports
+    this folder, not the installed copy: it must find features/, training/ and models/ itself.
+    Run without the site module, so no editable install's finder maps them."""
+    import subprocess
+    import sys
+    import sysconfig
+    from pathlib import Path
+
+    checkout = Path(newsclean.__file__).resolve().parent.parent
+    libraries = sorted({sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]})
+    code = (
+        f"import sys; sys.path[:0] = [{str(checkout)!r}]; sys.path += {libraries!r}; "
+        "import newsclean, newsclean.training.split, newsclean.models; "
+        "print(newsclean.clean(sys.stdin.read()), end='')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        input=article(STORY),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    assert kept(article(STORY), out.stdout) == STORY
+
+
 paragraph_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60)
 
 
