@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import platform
 import tempfile
@@ -109,10 +110,23 @@ def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -
         "libraries": library_versions(),
         **card_fields,
     }
-    payload = json.dumps(card, indent=2, sort_keys=True, default=str).encode()
+    # strict JSON: a metric a split cannot have (PR AUC without boilerplate) is null, not NaN
+    payload = json.dumps(_finite(card), indent=2, sort_keys=True, default=str, allow_nan=False)
+    payload = payload.encode()
     card_path = out / CARD_NAME
     _atomic_write_bytes(card_path, lambda fh: fh.write(payload))
     return card_path
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float (in dicts and lists) replaced by None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _jsonable(value: Any) -> bool:

@@ -110,3 +110,16 @@ def test_a_card_from_before_the_extremes_loads_without_them(tiny_model_dir, tmp_
     card_path.write_text(json.dumps(card))
     assert load_model(folder).get_params()["context_extremes"] is False
     assert load_model(tiny_model_dir).get_params()["context_extremes"] is True
+
+
+def test_the_card_is_strict_json(tiny_model, tmp_path):
+    from newsclean.models import export_model
+
+    metrics = {"test": {"pr_auc": float("nan"), "n": 3.0}, "curve": [float("inf"), 0.5]}
+    card_path = export_model(tiny_model, tmp_path / "m", metrics=metrics)
+
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+
+    card = json.loads(card_path.read_text(), parse_constant=refuse)
+    assert card["metrics"] == {"test": {"pr_auc": None, "n": 3.0}, "curve": [None, 0.5]}
