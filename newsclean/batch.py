@@ -967,7 +967,10 @@ def _installed(module: str) -> bool:
     """Whether ``module`` can be imported (without importing it)."""
     import importlib.util
 
-    return importlib.util.find_spec(module) is not None
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a submodule whose parent package is missing ("dask.dataframe")
+        return False
 
 
 def _validate_memory_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

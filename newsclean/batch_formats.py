@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from newsclean.atomic import temporary_path
-from newsclean.batch_steps import Item
+from newsclean.batch_steps import Item, kind_of
 
 #: Output/input formats, keyed by name, with the file suffix of each.
 SUFFIXES = {"jsonl": ".jsonl", "jsonl.gz": ".jsonl.gz", "parquet": ".parquet", "csv": ".csv"}
@@ -136,7 +136,7 @@ def read_jsonl_stream(stream: BinaryIO) -> Iterator[Item]:
                 lineno,
                 None,
                 "not_an_object",
-                f"JSON value is a {type(record).__name__}, not an object",
+                f"JSON value is {kind_of(record)}, not an object",
                 line.rstrip("\r\n"),
             )
             continue
@@ -581,9 +581,10 @@ def _first_schema(records: list[dict]):
     """The schema of a Parquet output file for JSONL input, inferred from its first batch.
 
     Every field found in the batch is a column, in the order first seen (a key that only later
-    records have is kept; Arrow alone would take the first record's keys). Where a field's
-    values disagree (an integer ``id`` here, a string there), the first value Arrow can type
-    decides and the records that do not fit go to the rejects. A type Arrow could only call
+    records have is kept; Arrow alone would take the first record's keys). A field's type is
+    Arrow's for all its values in the batch (integers and floats together: float); where Arrow
+    finds none (an integer ``id`` here, a string there), the first value Arrow can type decides
+    and the records that do not fit go to the rejects. A type Arrow could only call
     ``null`` (a field that was always null, or always an empty list) becomes ``string`` (a list
     of strings), so later values of the usual kind still fit.
     """

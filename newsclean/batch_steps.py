@@ -207,7 +207,7 @@ def validate(
                 item.pos,
                 item.record,
                 "text_not_string",
-                f"field {text_field!r} is a {type(text).__name__}, not a string",
+                f"field {text_field!r} is {kind_of(text)}, not a string",
             )
         elif len(text) > max_chars:
             shard.reject(
@@ -398,3 +398,15 @@ __all__ = [
     "validate",
     "write",
 ]
+
+
+_JSON_KINDS = {bool: "a boolean", int: "a number", float: "a number", list: "an array"}
+
+
+def kind_of(value: object) -> str:
+    """What ``value`` is, in JSON's words where it has them ("a number", "an array", "null")."""
+    if value is None:
+        return "null"
+    if isinstance(value, dict):
+        return "an object"
+    return _JSON_KINDS.get(type(value), f"of type {type(value).__name__}")

@@ -108,6 +108,7 @@ def test_validate_rejects_with_exact_reasons():
     ]
     assert shard.stats["read"] == 7 and shard.stats["rejected"] == 6
     assert shard.stats["rejected_missing_text"] == 2
+    assert shard.rejected[2]["detail"] == "field 'text' is a number, not a string"
     assert shard.rejected[-1]["raw"] == '{"id": 7, "text": '
     assert all(r["source"] == "mem.jsonl" for r in shard.rejected)
     assert set(r["reason"] for r in shard.rejected) <= set(REASONS)
@@ -586,6 +587,7 @@ def test_jsonl_to_parquet_never_changes_a_value_silently(tmp_path, tiny_model_di
     assert run([str(src), "-o", str(out), *model]) == 0
     written = pq.read_table(out / "part-00000.parquet").to_pylist()
     assert [(w["n"], w["tags"]) for w in written] == [(r["n"], r["tags"]) for r in records]
+    assert str(pq.read_schema(out / "part-00000.parquet").field("n").type) == "double"
     assert not (out / "rejects.jsonl").exists() or not read_lines(out / "rejects.jsonl")
 
 
@@ -732,7 +734,9 @@ def test_bad_argument_combinations_exit_2(argv, dump, tmp_path, tiny_model_dir):
 
 
 def test_engine_dask_without_dask_is_a_usage_error(dump, tmp_path, tiny_model_dir, monkeypatch):
-    monkeypatch.setattr(batch, "_installed", lambda module: module not in ("dask", "distributed"))
+    # None in sys.modules makes importing dask fail as if it were not installed; finding
+    # "dask.dataframe" then raises ModuleNotFoundError rather than returning None
+    monkeypatch.setitem(sys.modules, "dask", None)
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as exc:
         parse_clean([str(dump), "-o", str(out), "--engine", "dask", "--model", str(tiny_model_dir)])

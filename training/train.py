@@ -110,15 +110,16 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
     return table, appeal_table, data_fingerprint(files)
 
 
-def check_splits(table: pd.DataFrame) -> None:
+def check_splits(table: pd.DataFrame, sampled: bool = False) -> None:
     """Refuse a table whose train, validation or test split has no labelled paragraph."""
     for name in ("train", "validation", "test"):
         part = table[table["split"] == name]
         if part.empty or (part["label"] == EITHER).all():
             n_domains = table["domain"].nunique()
+            domains = "domain is" if n_domains == 1 else "domains are"
             raise DataError(
-                f"the {name} split has no labelled paragraph: the {n_domains} publisher "
-                "domain(s) of the data are too few to split by domain (or raise --sample)"
+                f"the {name} split has no labelled paragraph: the data's {n_domains} publisher "
+                f"{domains} too few to split by domain" + (" (raise --sample)" if sampled else "")
             )
 
 
@@ -145,7 +146,7 @@ def fit_and_evaluate(
 ) -> TrainResult:
     """Fit on the train split, pick the threshold on validation, evaluate on test."""
     seconds: dict[str, float] = {}
-    check_splits(table)
+    check_splits(table, sampled=bool(config.sample))
     parts = {name: table[table["split"] == name] for name in ("train", "validation", "test")}
     steps = tqdm(total=4, desc="training", unit="step", leave=False)
 
@@ -222,7 +223,7 @@ def run_training(config: TrainConfig) -> TrainResult:
     started = time.perf_counter()
     # Data first: bad data touches no tracking store and leaves no failed run behind.
     table, appeal_table, fingerprint = prepare_table(config)
-    check_splits(table)
+    check_splits(table, sampled=bool(config.sample))
     mlflow = tracking.configure_mlflow()
     mlflow.set_experiment(config.experiment)
     with mlflow.start_run(description=config.note) as run:
