@@ -48,29 +48,37 @@ VARIANTS = [
         "context pass (boosted trees over neighbours' first-pass scores and the voice signals)",
         (0.4, (1, 3)),
         1.0,
-        {"context": True, "alpha": 3e-4, "context_extremes": False},
+        {"context": True, "alpha": 3e-4, "context_extremes": False, "context_hard_weight": 1.0},
     ),
     (
         "+more implants",
         "blocks of 2-4 appeal lines in 70% of articles",
         (0.7, (2, 4)),
         1.0,
-        {"context": True, "alpha": 3e-4, "context_extremes": False},
+        {"context": True, "alpha": 3e-4, "context_extremes": False, "context_hard_weight": 1.0},
     ),
     (
         "+implant weight",
         "implanted lines weigh 3 in training",
         (0.7, (2, 4)),
         3.0,
-        {"context": True, "alpha": 3e-4, "context_extremes": False},
+        {"context": True, "alpha": 3e-4, "context_extremes": False, "context_hard_weight": 1.0},
     ),
     (
         "+word extremes",
         "the context pass also reads the largest and smallest first-pass word weight of each "
-        "paragraph and of its neighbours (the shipped setting)",
+        "paragraph and of its neighbours",
         (0.7, (2, 4)),
         3.0,
-        {"context": True, "alpha": 3e-4, "context_extremes": True},
+        {"context": True, "alpha": 3e-4, "context_extremes": True, "context_hard_weight": 1.0},
+    ),
+    (
+        "+hard story weight",
+        "the context pass is trained with 3x weight on story paragraphs that the out-of-fold "
+        "first pass calls boilerplate (the shipped setting)",
+        (0.7, (2, 4)),
+        3.0,
+        {"context": True, "alpha": 3e-4, "context_extremes": True, "context_hard_weight": 3.0},
     ),
 ]
 METRICS = [

@@ -70,6 +70,12 @@ CONTEXT_MAX_ITER_DEFAULT = 100
 #: did as well on unseen publishers as unlimited ones (which grew to depth 18), and the numpy
 #: walk costs one step per level.
 CONTEXT_MAX_DEPTH_DEFAULT = 4
+#: Training weight, in the context pass, of an editorial paragraph that the out-of-fold first
+#: pass scores as boilerplate (probability above 0.5). The threshold is set by the few story
+#: paragraphs that score highest (lists of names, code), so those are what the trees must learn
+#: to tell apart; chosen among 1, 2 and 3 under three domain splits
+#: (``benchmarks/hard_weight_choice.py``).
+CONTEXT_HARD_WEIGHT_DEFAULT = 3.0
 #: Default decision threshold on the boilerplate probability; training replaces it with one
 #: chosen on validation data for editorial recall >= 0.995.
 THRESHOLD_DEFAULT = 0.5
@@ -143,6 +149,10 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         Most trees the context pass may grow.
     context_max_depth : int, default=4
         Depth limit of the context pass's trees (at most ``MAX_TREE_DEPTH``, 12).
+    context_hard_weight : float, default=3.0
+        Extra weight, in the context pass's training, of editorial paragraphs that the
+        out-of-fold first pass calls boilerplate (``score_raw > 0.5``): the story paragraphs
+        that look most like boilerplate set the threshold. 1.0 weighs them as the others.
     cv : int, default=3
         Folds for the out-of-fold scores the context pass is trained on.
     threshold : float, default=0.5
@@ -183,6 +193,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         "context_extremes": (bool, None, None),
         "context_max_iter": (Integral, 1, None),
         "context_max_depth": (Integral, 1, MAX_TREE_DEPTH),
+        "context_hard_weight": (Real, 0.0, None),
         "cv": (Integral, 2, None),
         "threshold": (Real, 0.0, 1.0),
         "max_chars": (Integral, 1, None),
@@ -199,6 +210,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         context_extremes: bool = True,
         context_max_iter: int = CONTEXT_MAX_ITER_DEFAULT,
         context_max_depth: int = CONTEXT_MAX_DEPTH_DEFAULT,
+        context_hard_weight: float = CONTEXT_HARD_WEIGHT_DEFAULT,
         cv: int = CV_DEFAULT,
         threshold: float = THRESHOLD_DEFAULT,
         max_chars: int = MAX_CHARS_DEFAULT,
@@ -211,6 +223,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         self.context_extremes = context_extremes
         self.context_max_iter = context_max_iter
         self.context_max_depth = context_max_depth
+        self.context_hard_weight = context_hard_weight
         self.cv = cv
         self.threshold = threshold
         self.max_chars = max_chars
@@ -219,6 +232,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     def __setstate__(self, state: dict) -> None:
         # Pickled before the word extremes existed: its context pass never read them.
         state.setdefault("context_extremes", False)
+        state.setdefault("context_hard_weight", 1.0)  # likewise, before hard story paragraphs
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
@@ -324,7 +338,11 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
                 max_depth=self.context_max_depth,
                 random_state=self.random_state,
             )
-            self.context_.fit(inputs[learn], target[learn], sample_weight=weight[learn])
+            # Story paragraphs the first pass takes for boilerplate (positive out-of-fold logit,
+            # the first input) are the ones the threshold hinges on: weigh them up.
+            hard = (target == 0) & (inputs[:, 0] > 0)
+            context_weight = np.where(hard, weight * self.context_hard_weight, weight)
+            self.context_.fit(inputs[learn], target[learn], sample_weight=context_weight[learn])
 
         self.first_pass_ = _fit_first_pass(
             self._make_first_pass(), features[learn], target[learn], weight[learn]

@@ -31,7 +31,7 @@ File format
 equal bytes)::
 
     {"format": "newsclean-publisher-memory", "version": 1,
-     "fingerprint": "blake2b-64 ...", "min_support": 6, "floor": 0.3, "n_duplicates": 0,
+     "fingerprint": "blake2b-64 ...", "min_support": 6, "floor": 0.35, "n_duplicates": 0,
      "domains": {"example.com": {"articles": ["<16 hex digits>", ...],
                                   "paragraphs": {"<16 hex digits>": 4, ...}}}}
 
@@ -68,7 +68,7 @@ from newsclean.features.segment import split_paragraphs
 MIN_SUPPORT_DEFAULT = 6
 #: Boilerplate score below which a repeated paragraph is kept anyway (chosen with
 #: :data:`MIN_SUPPORT_DEFAULT`).
-FLOOR_DEFAULT = 0.3
+FLOOR_DEFAULT = 0.35
 FORMAT = "newsclean-publisher-memory"
 FORMAT_VERSION = 1
 FINGERPRINT_NAME = (

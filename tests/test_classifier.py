@@ -189,3 +189,35 @@ def test_a_paragraph_without_an_article_is_refused(corpus):
     bad = X.assign(article_id=X["article_id"].where(X.index != 3, None))
     with pytest.raises(ValueError, match="row 3: article_id is missing"):
         model.predict_proba(bad)
+
+
+def test_context_pass_weighs_up_story_paragraphs_the_first_pass_calls_boilerplate(
+    corpus, monkeypatch
+):
+    import newsclean.classifier as classifier_module
+
+    seen = []
+
+    class Recording(classifier_module.HistGradientBoostingClassifier):
+        def fit(self, X, y, sample_weight=None):
+            seen.append((X[:, 0].copy(), np.asarray(y).copy(), np.asarray(sample_weight).copy()))
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(classifier_module, "HistGradientBoostingClassifier", Recording)
+    X, y, groups = corpus
+    weight = np.linspace(0.5, 1.5, len(y))
+    for factor in (1.0, 4.0):
+        small(context_hard_weight=factor).fit(X, y, sample_weight=weight, groups=groups)
+    (logit, target, plain), (_, _, weighted) = seen
+    hard = (target == 0) & (logit > 0)  # story rows the out-of-fold first pass calls boilerplate
+    assert hard.any() and not hard.all()
+    assert np.allclose(weighted[hard], 4.0 * plain[hard])
+    assert np.array_equal(weighted[~hard], plain[~hard])
+
+
+def test_models_pickled_before_the_hard_weight_train_as_they_did():
+    state = small().__getstate__()
+    del state["context_hard_weight"]
+    old = ParagraphClassifier.__new__(ParagraphClassifier)
+    old.__setstate__(state)
+    assert old.get_params()["context_hard_weight"] == 1.0
