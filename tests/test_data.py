@@ -141,14 +141,14 @@ def _user_rows(**changes):
 @pytest.mark.parametrize(
     "changes, match",
     [
-        ({"position": ["0", "", "0", "1"]}, r"row 1: field 'position' must be a whole number"),
-        ({"position": [0, 1.5, 0, 1]}, r"row 1: field 'position' must be a whole number"),
-        ({"position": [0, "inf", 0, 1]}, r"row 1: field 'position' must be a whole number"),
-        ({"position": [0, 1e300, 0, 1]}, r"row 1: field 'position' must be a whole number"),
-        ({"position": [0, 0, 0, 1]}, r"row 1: article 'a' has two paragraphs at position 0"),
+        ({"position": ["0", "", "0", "1"]}, r"row 2: field 'position' must be a whole number"),
+        ({"position": [0, 1.5, 0, 1]}, r"row 2: field 'position' must be a whole number"),
+        ({"position": [0, "inf", 0, 1]}, r"row 2: field 'position' must be a whole number"),
+        ({"position": [0, 1e300, 0, 1]}, r"row 2: field 'position' must be a whole number"),
+        ({"position": [0, 0, 0, 1]}, r"row 2: article 'a' has two paragraphs at position 0"),
         ({"label": ["story", "boiler", "story", "boiler"]}, "no paragraph is labelled 'editorial'"),
-        ({"text": ["Council votes", "", "Rain", "Share"]}, r"row 1: field 'text' is blank"),
-        ({"text": ["Council votes", "Two\nlines", "Rain", "Share"]}, r"row 1: .* a line break"),
+        ({"text": ["Council votes", "", "Rain", "Share"]}, r"row 2: field 'text' is blank"),
+        ({"text": ["Council votes", "Two\nlines", "Rain", "Share"]}, r"row 2: .* a line break"),
         (
             {"domain": ["x.example", "y.example", "", ""]},
             r"article 'a' has rows with different domains \['x.example', 'y.example'\]",

@@ -21,7 +21,8 @@ value counts as ``either``), and optionally ``domain``. Articles must be complet
 paragraph): the model reads each paragraph's neighbours. ``position`` orders an article's
 paragraphs (whole numbers; gaps are fine, a repeat is an error); each ``text`` is one
 non-blank line, as cleaning splits articles; an article's rows share one ``domain`` (rows
-without one take the article's). Errors name the file and the 0-based data row, or the article.
+without one take the article's). Errors name the file and the data row, counted from 1 as
+``newsclean clean`` counts them (a CSV's header is not a row), or the article.
 
 Shared data (``../shared/data``)
 --------------------------------
@@ -179,17 +180,17 @@ def load_user_table(files: list[Path]) -> pd.DataFrame:
         bad_text = ~frame["text"].map(lambda t: isinstance(t, str))
         if bad_text.any():
             row = int(np.flatnonzero(bad_text.to_numpy())[0])
-            raise DataError(f"{path}: row {row}: field 'text' must be a string")
+            raise DataError(f"{path}: row {row + 1}: field 'text' must be a string")
         # Cleaning sees a paragraph as a non-blank line; train on what it will see.
         blank = frame["text"].str.strip() == ""
         if blank.any():
             row = int(np.flatnonzero(blank.to_numpy())[0])
-            raise DataError(f"{path}: row {row}: field 'text' is blank; a paragraph has text")
+            raise DataError(f"{path}: row {row + 1}: field 'text' is blank; a paragraph has text")
         multiline = frame["text"].str.contains("\n", regex=False)
         if multiline.any():
             row = int(np.flatnonzero(multiline.to_numpy())[0])
             raise DataError(
-                f"{path}: row {row}: field 'text' holds a line break; newsclean reads one "
+                f"{path}: row {row + 1}: field 'text' holds a line break; newsclean reads one "
                 "paragraph per line, so give each line its own row"
             )
         # Neighbours are read in position order, so a position must be a whole number.
@@ -199,7 +200,7 @@ def load_user_table(files: list[Path]) -> pd.DataFrame:
             row = int(np.flatnonzero(bad_position.to_numpy())[0])
             value = frame["position"].iloc[row]
             raise DataError(
-                f"{path}: row {row}: field 'position' must be a whole number, "
+                f"{path}: row {row + 1}: field 'position' must be a whole number, "
                 f"got {value.item() if isinstance(value, np.generic) else value!r}"
             )
         frame["position"] = position.astype(np.int64)
@@ -208,7 +209,7 @@ def load_user_table(files: list[Path]) -> pd.DataFrame:
         if duplicate.any():
             row = int(np.flatnonzero(duplicate.to_numpy())[0])
             raise DataError(
-                f"{path}: row {row}: article {frame['article_id'].iloc[row]!r} has two "
+                f"{path}: row {row + 1}: article {frame['article_id'].iloc[row]!r} has two "
                 f"paragraphs at position {frame['position'].iloc[row]}"
             )
         frames.append(frame)
