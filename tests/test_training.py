@@ -61,8 +61,10 @@ def test_thin_validation_warns_about_the_threshold(caplog):
         scores = np.linspace(0.0, 0.9, n)
         threshold = choose_threshold(np.zeros(n, dtype=bool), scores)
         assert (thin_threshold_warning(scores, threshold) is not None) is weak
+    assert "label more articles" in thin_threshold_warning(scores[:199], 1.0)
     tied = np.r_[np.linspace(0.0, 0.5, 397), [0.9, 0.9, 0.9]]  # the top three tie
-    assert thin_threshold_warning(tied, choose_threshold(np.zeros(400, bool), tied)) is not None
+    warning = thin_threshold_warning(tied, choose_threshold(np.zeros(400, bool), tied))
+    assert "the 3 highest editorial scores tie" in warning and "label more" not in warning
     assert "no editorial paragraph" in thin_threshold_warning(np.zeros(0), 0.5)
     corpus = make_corpus(30, seed=3).assign(domain=lambda t: t["article_id"], dataset="user")
     articles = corpus["article_id"].drop_duplicates().tolist()

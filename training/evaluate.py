@@ -60,11 +60,16 @@ def thin_threshold_warning(editorial_scores: np.ndarray, threshold: float) -> st
         )
     if (scores >= threshold).any():
         return None
+    why = (
+        f"label more articles (at least {needed} editorial paragraphs in validation)"
+        if len(scores) < needed
+        else f"the {int((scores == scores.max()).sum())} highest editorial scores tie (the same "
+        "text repeated, or scores saturated at 1); more varied validation articles would help"
+    )
     return (
         f"the threshold removes none of the {len(scores)} editorial paragraphs of the "
-        "validation split, so the single highest-scoring one sets it, and new publishers may "
-        f"lose more story text; label more articles (at least {needed} editorial paragraphs "
-        "in validation)"
+        "validation split, so the highest-scoring one sets it, and new publishers may "
+        f"lose more story text; {why}"
     )
 
 
