@@ -11,7 +11,8 @@ Output rules
   ``--resume`` (skip shards whose marker exists) or ``--overwrite`` (delete newsclean's files
   there first and start again).
 * ``-o FILE.jsonl|.jsonl.gz|.parquet|.csv``: a single output file; allowed with exactly one input
-  file. Rejects go to ``FILE.rejects.jsonl`` (or ``--rejects``), counts to ``FILE.stats.json``.
+  file. Rejects go to ``FILE.ext.rejects.jsonl`` (or ``--rejects``), counts to
+  ``FILE.ext.stats.json`` (``out.csv`` → ``out.csv.rejects.jsonl``).
   An existing FILE needs ``--overwrite`` and is replaced only once the new one is complete;
   ``--resume`` does not apply. A new name with a data suffix newsclean does not write
   (``out.json``, ``out.csv.gz``) is an error, not a directory; a trailing slash asks for a
@@ -611,6 +612,8 @@ def merge_stats(summaries: list[dict], n_inputs: int) -> dict[str, Any]:
             }
         )
     result: dict[str, Any] = {k: totals[k] for k in _TOTALS}
+    if any("without_domain" in s for s in completed):  # counted only with a publisher memory
+        result["without_domain"] = sum(s.get("without_domain", 0) for s in completed)
     result["rejected_by_reason"] = dict(sorted(reasons.items()))
     result["reconciled"] = totals["read"] == totals["written"] + totals["rejected"] and all(
         s.get("reconciled") for s in completed
@@ -647,6 +650,11 @@ def format_summary(
             else "COUNTS DO NOT RECONCILE: read {r:,} != written {w:,} + rejected {j:,}"
         ).format(r=stats["read"], w=stats["written"], j=stats["rejected"]),
     ]
+    if n_without := stats.get("without_domain"):
+        lines.append(
+            f"repetition: {n_without:,} record{'s' if n_without > 1 else ''} had no domain, so "
+            "the publisher memory could not help clean them"
+        )
     for failed in stats["shards_failed"]:
         lines.append(f"failed shard {failed['shard']:05d} {failed['source']}: {failed['error']}")
     if seconds is not None and seconds > 0:
@@ -714,7 +722,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--rejects",
         metavar="PATH",
-        help="rejects file (default: OUTPUT/rejects.jsonl; stderr for stdout)",
+        help="rejects file (default: OUTPUT/rejects.jsonl, or FILE.ext.rejects.jsonl beside a "
+        "single output file; stderr for stdout)",
     )
     mode = group.add_mutually_exclusive_group()
     mode.add_argument(

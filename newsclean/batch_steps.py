@@ -333,7 +333,8 @@ def clean(
     ``mapper(job, texts_per_batch)`` must return results in order: the builtin :func:`map`, or
     an ordered process-pool map (see :func:`newsclean.batch.ordered_pool_map`). With
     ``domain_of`` (record -> domain), the job receives :class:`DomainTexts`. Counts
-    ``paragraphs``, ``paragraphs_removed``, ``chars`` and ``chars_removed``.
+    ``paragraphs``, ``paragraphs_removed``, ``chars`` and ``chars_removed`` (and, with
+    ``domain_of``, ``without_domain``: records it gave no domain).
     """
     out_field = output_field or text_field
     pending: deque[list[Item]] = deque()
@@ -345,7 +346,9 @@ def clean(
             if domain_of is None:
                 yield texts
             else:
-                yield DomainTexts(texts, [domain_of(item.record) for item in batch])
+                domains = [domain_of(item.record) for item in batch]
+                shard.stats["without_domain"] += domains.count(None)  # the memory can't help
+                yield DomainTexts(texts, domains)
 
     stats = shard.stats
     for results in mapper(job, texts()):

@@ -405,6 +405,8 @@ def test_cli_repetition_removes_repeats_and_counts_reconcile(tmp_path, graded_mo
     assert HOUSE_NOTE in by_id["nodomain"]["text"]
     err = capsys.readouterr().err
     assert "repetition: memory of 7 articles on 2 domains" in err
+    assert stats["without_domain"] == 1 and "repetition: 1 record had no domain" in err
+    assert "without_domain" not in base_stats  # counted only with a memory
     assert "counts reconcile: read 9 = written 8 + rejected 1" in err
 
     # A saved memory cleans another run the same way (and is not rewritten).
