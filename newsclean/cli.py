@@ -47,21 +47,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="more log output on stderr (-v info, -vv debug)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    batch.add_arguments(
-        commands.add_parser(
-            "clean",
-            help="clean article dumps (JSONL, Parquet, CSV)",
-            epilog=EPILOG,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+    clean = commands.add_parser(
+        "clean",
+        help="clean article dumps (JSONL, Parquet, CSV)",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    train_cli.add_arguments(
-        commands.add_parser(
-            "train",
-            help="train, evaluate, log to MLflow, register and export a model",
-            epilog=TRAIN_EPILOG,
-        )
+    batch.add_arguments(clean)
+    train = commands.add_parser(
+        "train",
+        help="train, evaluate, log to MLflow, register and export a model",
+        epilog=TRAIN_EPILOG,
     )
+    train_cli.add_arguments(train)
+    for sub in (clean, train):  # so a check after parsing shows the command's own usage
+        sub.set_defaults(command_parser=sub)
     return parser
 
 
@@ -69,7 +69,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """Parse and validate ``argv``; usage errors exit with status 2."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.validate(parser, args)
+    command_parser = args.command_parser
+    del args.command_parser
+    args.validate(command_parser, args)
     return args
 
 

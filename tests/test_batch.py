@@ -1189,3 +1189,11 @@ def test_single_file_run_removes_a_killed_runs_temporaries(dump, tmp_path, tiny_
     assert not any(path.exists() for path in dead)
     assert live.exists() and all(path.exists() for path in unrelated)
     assert out.exists()
+
+
+def test_a_usage_error_shows_the_command_usage(dump, capsys):
+    with pytest.raises(SystemExit) as exc:
+        parse_clean([str(dump), "--threshold", "2"])
+    err = capsys.readouterr().err
+    assert exc.value.code == 2
+    assert err.startswith("usage: newsclean clean ") and "--threshold must be a number" in err
