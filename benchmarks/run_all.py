@@ -467,6 +467,9 @@ def run(args: argparse.Namespace) -> int:
     for fig in figures.values():
         plt.close(fig)
     log.warning("done in %.0f s; results in %s", report["seconds_total"], out)
+    if report["batch"].startswith("bench_batch.py"):  # failed or timed out: say so in the exit
+        log.error("%s", report["batch"].splitlines()[0])
+        return 1
     return 0
 
 
