@@ -16,7 +16,8 @@ several featurisers scans the text once; ``transform(X)`` scans and calls ``tran
 
 from __future__ import annotations
 
-from numbers import Integral
+import math
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -111,6 +112,12 @@ def _validate_params(estimator: BaseEstimator) -> None:
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
             raise ValueError(
                 f"{type(estimator).__name__}: parameter {name!r} must be {kind}, got {value!r}"
+            )
+        # NaN compares False with every bound, and inf passes an open one: both are refused
+        if kind is Real and not math.isfinite(value):
+            raise ValueError(
+                f"{type(estimator).__name__}: parameter {name!r} must be a finite number, "
+                f"got {value!r}"
             )
         if (low is not None and value < low) or (high is not None and value > high):
             raise ValueError(

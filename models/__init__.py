@@ -119,7 +119,12 @@ def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -
 
 
 def _finite(value: Any) -> Any:
-    """``value`` with every NaN or infinite float (in dicts and lists) replaced by None."""
+    """``value`` with every NaN or infinite float (in dicts, lists and arrays; numpy's too)
+    replaced by None."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):

@@ -119,7 +119,9 @@ def load_model(source: str | os.PathLike | None = None) -> ParagraphClassifier:
     scorer, card = load_scorer(source)
     known = ParagraphClassifier().get_params()
     params = {k: v for k, v in card.get("params", {}).items() if k in known}
-    params.setdefault("context_extremes", False)  # a card from before the word extremes
+    # A card from before a parameter was trained as without it, not with today's default.
+    params.setdefault("context_extremes", False)
+    params.setdefault("context_hard_weight", 1.0)
     params["threshold"] = card["threshold"]
     return ParagraphClassifier.from_scorer(scorer, **params)
 

@@ -97,6 +97,9 @@ def test_bad_labels_and_params(corpus):
         ParagraphClassifier(cv=1).fit(X, y)
     with pytest.raises(ValueError, match="'context_max_depth'"):  # scoring pads trees to it
         ParagraphClassifier(context_max_depth=13).fit(X, y)
+    for weight in (float("nan"), float("inf")):  # NaN passes every bound; inf an open one
+        with pytest.raises(ValueError, match="'context_hard_weight' must be a finite number"):
+            ParagraphClassifier(context_hard_weight=weight).fit(X, y)
     with pytest.raises(TypeError, match="paragraph table"):
         small().fit(np.zeros((3, 2)), ["editorial"] * 3)
 

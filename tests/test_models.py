@@ -112,14 +112,34 @@ def test_a_card_from_before_the_extremes_loads_without_them(tiny_model_dir, tmp_
     assert load_model(tiny_model_dir).get_params()["context_extremes"] is True
 
 
+def test_a_card_from_before_the_hard_weight_loads_with_weight_1(tiny_model_dir, tmp_path):
+    # refitting a clone of an old model must train it as it was trained, not with the new default
+    folder = tmp_path / "old"
+    shutil.copytree(tiny_model_dir, folder)
+    card_path = folder / "model_card.json"
+    card = json.loads(card_path.read_text())
+    assert card["params"].pop("context_hard_weight") == 3.0
+    card_path.write_text(json.dumps(card))
+    assert load_model(folder).get_params()["context_hard_weight"] == 1.0
+    assert load_model(tiny_model_dir).get_params()["context_hard_weight"] == 3.0
+
+
 def test_the_card_is_strict_json(tiny_model, tmp_path):
     from newsclean.models import export_model
 
-    metrics = {"test": {"pr_auc": float("nan"), "n": 3.0}, "curve": [float("inf"), 0.5]}
+    metrics = {
+        "test": {"pr_auc": float("nan"), "n": 3.0},
+        "curve": [float("inf"), 0.5],
+        "numpy": [np.float32("nan"), np.array([np.nan, 1.0])],
+    }
     card_path = export_model(tiny_model, tmp_path / "m", metrics=metrics)
 
     def refuse(constant):
         raise ValueError(f"{constant} is not JSON")
 
     card = json.loads(card_path.read_text(), parse_constant=refuse)
-    assert card["metrics"] == {"test": {"pr_auc": None, "n": 3.0}, "curve": [None, 0.5]}
+    assert card["metrics"] == {
+        "test": {"pr_auc": None, "n": 3.0},
+        "curve": [None, 0.5],
+        "numpy": [None, [None, 1.0]],
+    }
