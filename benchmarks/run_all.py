@@ -468,7 +468,7 @@ def run(args: argparse.Namespace) -> int:
         plt.close(fig)
     log.warning("done in %.0f s; results in %s", report["seconds_total"], out)
     if report["batch"].startswith("bench_batch.py"):  # failed or timed out: say so in the exit
-        log.error("%s", report["batch"].splitlines()[0])
+        log.error("%s", report["batch"].strip().splitlines()[-1])  # the exception's own line
         return 1
     return 0
 

@@ -612,8 +612,10 @@ def merge_stats(summaries: list[dict], n_inputs: int) -> dict[str, Any]:
             }
         )
     result: dict[str, Any] = {k: totals[k] for k in _TOTALS}
-    if any("without_domain" in s for s in completed):  # counted only with a publisher memory
-        result["without_domain"] = sum(s.get("without_domain", 0) for s in completed)
+    # Counted only with a publisher memory, and only by this version: a shard done by an
+    # older one (--resume) leaves the total unknown, so it is not given.
+    if completed and all("without_domain" in s for s in completed):
+        result["without_domain"] = sum(s["without_domain"] for s in completed)
     result["rejected_by_reason"] = dict(sorted(reasons.items()))
     result["reconciled"] = totals["read"] == totals["written"] + totals["rejected"] and all(
         s.get("reconciled") for s in completed
@@ -1162,7 +1164,7 @@ def run_clean(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     cfg = _config(args)
     try:
-        load_scorer(cfg.model)  # fail fast, before any output is touched
+        _, card = load_scorer(cfg.model)  # fail fast, before any output is touched
     except Exception as exc:  # reported as a configuration error
         print(f"newsclean clean: error: cannot load model: {exc}", file=sys.stderr)
         return 2
@@ -1173,7 +1175,7 @@ def run_clean(args: argparse.Namespace) -> int:
     todo = list(range(len(sources)))
     if sources != ["-"]:
         if layout.root is not None:
-            code = _prepare_directory(layout.root, args, cfg, sources)
+            code = _prepare_directory(layout.root, args, cfg, sources, card["sha256"])
             if code:
                 return code
             done = [i for i in todo if layout.done(i).exists()] if args.resume else []
@@ -1256,16 +1258,28 @@ def run_clean(args: argparse.Namespace) -> int:
     return 1 if args.strict and stats["rejected"] else 0
 
 
-def _prepare_directory(root: Path, args, cfg: BatchConfig, sources: list[str]) -> int:
+def _prepare_directory(
+    root: Path, args, cfg: BatchConfig, sources: list[str], model_sha256: str
+) -> int:
     root.mkdir(parents=True, exist_ok=True)
     # The memory --repetition writes lies in the output: its path is not an option.
     own = dataclasses.replace(cfg, memory=None) if args.repetition else cfg
     fingerprint = _run_fingerprint(own, sources) | _memory_fingerprint(args)
+    # The model's own hash, not its path: the shipped default changes with the package.
+    fingerprint["model_sha256"] = model_sha256
     run_file = root / RUN_FILE
     if args.overwrite:
         _clear_output(root)
     elif args.resume and run_file.exists():
         previous = json.loads(run_file.read_text())
+        if previous.get("model_sha256") != model_sha256:
+            print(
+                f"newsclean clean: error: {root} was cleaned with another model (or by a "
+                f"newsclean that did not record it; see {run_file}); --resume would mix two "
+                "models' output: use --overwrite",
+                file=sys.stderr,
+            )
+            return 2
         if previous != fingerprint:
             print(
                 f"newsclean clean: error: {root} was written with other inputs or options "

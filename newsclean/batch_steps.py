@@ -338,6 +338,8 @@ def clean(
     """
     out_field = output_field or text_field
     pending: deque[list[Item]] = deque()
+    if domain_of is not None:
+        shard.stats["without_domain"] += 0  # present even in a shard with nothing to clean
 
     def texts() -> Iterator[list[str] | DomainTexts]:
         for batch in batches:
@@ -403,7 +405,13 @@ __all__ = [
 ]
 
 
-_JSON_KINDS = {bool: "a boolean", int: "a number", float: "a number", list: "an array"}
+_JSON_KINDS = {
+    str: "a string",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    list: "an array",
+}
 
 
 def kind_of(value: object) -> str:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import hashlib
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -400,6 +403,35 @@ def test_resume_with_other_options_is_refused(tmp_path, tiny_model_dir, capsys):
     assert "--resume needs the same" in capsys.readouterr().err
 
 
+def test_resume_with_another_model_is_refused(tmp_path, tiny_model_dir, capsys):
+    inputs = _three_shards(tmp_path)
+    out, model = tmp_path / "out", tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    opts = [*inputs, "-o", str(out), "--model", str(model), "-q"]
+    assert run(opts) == 0
+    (out / "_done" / "00001").unlink()
+    run_file = out / "_run.json"
+    recorded = json.loads(run_file.read_text())
+    # A run directory from a newsclean that did not record its model cannot be resumed.
+    run_file.write_text(json.dumps({k: v for k, v in recorded.items() if k != "model_sha256"}))
+    assert run([*opts, "--resume"]) == 2
+    assert "cleaned with another model" in capsys.readouterr().err
+    run_file.write_text(json.dumps(recorded))
+    # Other weights at the same path, as when the package's default model changes (in a new
+    # process: this one keeps the model it loaded first).
+    arrays = dict(np.load(model / "model.npz"))
+    name = next(k for k, v in arrays.items() if v.dtype.kind == "f" and v.size)
+    arrays[name] = arrays[name] + 1e-3
+    np.savez_compressed(model / "model.npz", **arrays)
+    card = json.loads((model / "model_card.json").read_text())
+    card["sha256"] = hashlib.sha256((model / "model.npz").read_bytes()).hexdigest()
+    (model / "model_card.json").write_text(json.dumps(card))
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", *opts, "--resume"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert proc.returncode == 2 and "cleaned with another model" in proc.stderr
+    assert not (out / "_done" / "00001").exists()
+
+
 def test_jobs_2_gives_the_same_bytes_as_jobs_1(tmp_path, tiny_model_dir):
     inputs = _three_shards(tmp_path)
     opts = ["--model", str(tiny_model_dir), "-q", "--batch-size", "2"]
@@ -735,7 +767,10 @@ def test_bad_argument_combinations_exit_2(argv, dump, tmp_path, tiny_model_dir):
 
 def test_engine_dask_without_dask_is_a_usage_error(dump, tmp_path, tiny_model_dir, monkeypatch):
     # None in sys.modules makes importing dask fail as if it were not installed; finding
-    # "dask.dataframe" then raises ModuleNotFoundError rather than returning None
+    # "dask.dataframe" then raises ModuleNotFoundError rather than returning None. Every
+    # dask module goes, since find_spec returns a module already imported by an earlier test.
+    for name in [m for m in sys.modules if m.split(".")[0] in ("dask", "distributed")]:
+        monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "dask", None)
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as exc:

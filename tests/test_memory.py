@@ -600,3 +600,16 @@ def test_annotations_carry_support_only_with_a_memory(graded_model):
         for p in classify(text, model=graded_model, memory=memory, domain="courier.example")
     ]
     assert [a["support"] for a in noted] == [1, 1]  # the same text thrice counts as one article
+
+
+def test_without_domain_total_only_when_every_shard_counted_it():
+    from newsclean.batch import merge_stats
+
+    def shard(i, **extra):
+        return {"shard": i, "source": f"in{i}.jsonl", "read": 3, "written": 3, **extra}
+
+    counted = [shard(0, without_domain=2), shard(1, without_domain=1)]
+    assert merge_stats(counted, 2)["without_domain"] == 3
+    # a shard done before the count existed (--resume across versions): the total is unknown
+    assert "without_domain" not in merge_stats([counted[0], shard(1)], 2)
+    assert "without_domain" not in merge_stats([shard(0), shard(1)], 2)  # no memory

@@ -21,8 +21,9 @@ value counts as ``either``), and optionally ``domain``. Articles must be complet
 paragraph): the model reads each paragraph's neighbours. ``position`` orders an article's
 paragraphs (whole numbers; gaps are fine, a repeat is an error); each ``text`` is one
 non-blank line, as cleaning splits articles; an article's rows share one ``domain`` (rows
-without one take the article's). Errors name the file and the data row, counted from 1 as
-``newsclean clean`` counts them (a CSV's header is not a row), or the article.
+without one take the article's). Errors name the file and the data row, counted from 1 (a
+CSV's header is not a row, as in ``newsclean clean``; in JSONL, the record's number, which is
+its line unless blank lines come before it), or the article.
 
 Shared data (``../shared/data``)
 --------------------------------
