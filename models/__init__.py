@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import platform
 import tempfile
@@ -110,28 +109,14 @@ def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -
         "libraries": library_versions(),
         **card_fields,
     }
+    from newsclean.batch_formats import finite  # the rejects' rule; only export needs it
+
     # strict JSON: a metric a split cannot have (PR AUC without boilerplate) is null, not NaN
-    payload = json.dumps(_finite(card), indent=2, sort_keys=True, default=str, allow_nan=False)
+    payload = json.dumps(finite(card), indent=2, sort_keys=True, default=str, allow_nan=False)
     payload = payload.encode()
     card_path = out / CARD_NAME
     _atomic_write_bytes(card_path, lambda fh: fh.write(payload))
     return card_path
-
-
-def _finite(value: Any) -> Any:
-    """``value`` with every NaN or infinite float (in dicts, lists and arrays; numpy's too)
-    replaced by None."""
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 def _jsonable(value: Any) -> bool:

@@ -316,21 +316,25 @@ def dumps_line(record: dict) -> bytes:
     try:
         line = json.dumps(record, ensure_ascii=False, default=_jsonable, allow_nan=False)
     except ValueError:  # a non-finite float somewhere in the record
-        return dumps_line(_finite(record))
+        return dumps_line(finite(record))
     try:
         return (line + "\n").encode()
     except UnicodeEncodeError:
         return (json.dumps(record, ensure_ascii=True, default=_jsonable) + "\n").encode()
 
 
-def _finite(value: Any) -> Any:
-    """``value`` with every NaN or infinite float replaced by None (recursively)."""
+def finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None, in dicts, lists and tuples
+    (recursively) and in numpy scalars and arrays (as Python values), so that
+    ``json.dumps(..., allow_nan=False)`` takes it."""
+    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
+        value = value.tolist()  # without importing numpy: arrays and scalars alike
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
+        return [finite(v) for v in value]
     return value
 
 
