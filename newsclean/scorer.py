@@ -48,7 +48,7 @@ LABELS = (BOILERPLATE, EDITORIAL)  # sorted, as scikit-learn orders classes_
 
 #: Version of the signals a stored model was trained on. Bump it whenever a change to
 #: :mod:`newsclean.features` changes any signal's value, so old models are refused, not misread.
-SIGNALS_VERSION = 3
+SIGNALS_VERSION = 4
 _LOGIT_CLIP = 1e-4
 #: Deepest context trees a model may have: scoring pads every tree to the deepest one's depth
 #: (2**depth nodes per tree at the bottom level), so depth must stay small.

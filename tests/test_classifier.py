@@ -159,7 +159,9 @@ def test_the_first_pass_budget_does_not_warn(corpus, monkeypatch):
     from newsclean import classifier
 
     X, y, groups = corpus
-    model = small(alpha=1e-7)  # a weak penalty: SGD is still moving when its epochs run out
+    # A penalty at which plain SGD on this corpus is still moving when its epochs run out (the
+    # setup assertion below checks that it is; which alphas do depends on the signals).
+    model = small(alpha=1e-6)
 
     def plain_fit(first_pass, features, target, weight):
         return first_pass.fit(features, target, sample_weight=weight)

@@ -62,6 +62,14 @@ def test_voice_on_hand_written_paragraphs():
     assert f["voice__second_person"].tolist() == [0, 0, 0, 0, 0]
 
 
+def test_voice_knows_registration_app_and_follow_us_words():
+    lines = ["Register with your email address", "Follow us on Facebook", "Download our iPhone app"]
+    f = named(VoiceFeatures(), paragraph_table(["\n".join(lines)]))
+    assert f["voice__imperative_start"].tolist() == [1, 1, 1]
+    # "register" and "email"; "follow" and "facebook"; "iphone" and "app"
+    assert f["voice__publisher_words"].tolist() == pytest.approx([2 / 5, 2 / 4, 2 / 4])
+
+
 def test_place_marks_story_span_and_short_runs():
     X = paragraph_table([ARTICLE])
     f = named(PlaceFeatures(long_paragraph_words=10), X)

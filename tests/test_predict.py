@@ -329,3 +329,32 @@ def test_article_about_a_newsletter_launch_keeps_every_paragraph():
     ]
     text = article(story)
     assert kept(text, clean(text)) == story
+
+
+FOLLOW_AND_APP_BOX = [
+    "Find us on Facebook, Instagram and LinkedIn",
+    "Download the Valley Courier app for iPhone and Android",
+    "Enter your email address to get breaking news alerts",
+]
+
+
+def test_follow_and_app_prompts_in_the_middle_go():
+    text = article(STORY[:4], FOLLOW_AND_APP_BOX, STORY[4:])
+    assert kept(text, clean(text)) == STORY
+
+
+def test_article_about_a_social_media_app_keeps_every_paragraph():
+    # The follow-us and app words of the publisher word list, in a story about them.
+    story = [
+        "Town hall moves its notices from Facebook to a new app",
+        "Valley town hall will stop posting road closures and bin collection changes on "
+        "Facebook and Twitter next month and publish them in its own app instead, the mayor said.",
+        "The app, free on iPhone and Android, sends alerts to residents who register with an "
+        "email address; about 2,300 had signed up by Friday.",
+        "Some residents said they would miss the Facebook page, where neighbours often shared "
+        "photos of flooding within minutes.",
+        '"Older people will not all download an app," said pensioner Joan Ellis, 78.',
+        "The council said printed notices would stay in the library and at the post office.",
+    ]
+    text = article(story)
+    assert kept(text, clean(text)) == story
