@@ -138,7 +138,7 @@ _PUBLISHER_WORDS = frozenset(
         "independent",
         "reporting",
         "readers",
-        # The other kinds of publisher lines, each by its everyday words: registration,
+        # Besides appeals, the other publisher prompts, each by its everyday words: registration,
         "register",
         "registration",
         "signup",
