@@ -300,37 +300,6 @@ def test_donation_appeal_after_the_story_goes_whole():
     assert kept(text, clean(text)) == STORY
 
 
-def test_article_about_a_donation_drive_keeps_every_paragraph():
-    story = [
-        "Food bank's winter donation drive beats its target",
-        "The Riverside Food Bank said on Monday that its winter donation drive raised "
-        "$310,000, beating its goal by a third.",
-        "More than 4,000 people gave, most of them one-time donors who gave less than $50, "
-        "said director Tom Alvarez.",
-        '"People gave what they could, and it added up," Alvarez said, adding that monthly '
-        "donors now make up a fifth of the charity's income.",
-        "The money will pay for fresh produce at the charity's three pantries until April.",
-        "Donations can still be made at the food bank's warehouse on Mill Road, the charity said.",
-    ]
-    text = article(story)
-    assert kept(text, clean(text)) == story
-
-
-def test_article_about_a_newsletter_launch_keeps_every_paragraph():
-    story = [
-        "Local reporter launches paid newsletter on school boards",
-        "Former Courier education reporter Ana Silva has launched a subscription newsletter "
-        "covering the region's twelve school boards.",
-        "Silva said about 900 readers signed up in the first week, and that subscribers pay "
-        "$6 a month for two issues a week.",
-        "Newsletters written by individual journalists have grown quickly in the past five "
-        "years, according to a study by the state university's media school.",
-        "Silva said she would publish board meeting minutes in full for paying subscribers.",
-    ]
-    text = article(story)
-    assert kept(text, clean(text)) == story
-
-
 FOLLOW_AND_APP_BOX = [
     "Find us on Facebook, Instagram and LinkedIn",
     "Download the Valley Courier app for iPhone and Android",
@@ -343,38 +312,75 @@ def test_follow_and_app_prompts_in_the_middle_go():
     assert kept(text, clean(text)) == STORY
 
 
-def test_article_about_a_social_media_app_keeps_every_paragraph():
+# Stories whose subject is what boilerplate talks about (donations, newsletters, apps) or that
+# share no words from one paragraph to the next: none of their paragraphs is boilerplate.
+STORIES_THAT_STAY_WHOLE = [
+    pytest.param(
+        [
+            "Food bank's winter donation drive beats its target",
+            "The Riverside Food Bank said on Monday that its winter donation drive raised "
+            "$310,000, beating its goal by a third.",
+            "More than 4,000 people gave, most of them one-time donors who gave less than $50, "
+            "said director Tom Alvarez.",
+            '"People gave what they could, and it added up," Alvarez said, adding that monthly '
+            "donors now make up a fifth of the charity's income.",
+            "The money will pay for fresh produce at the charity's three pantries until April.",
+            "Donations can still be made at the food bank's warehouse on Mill Road, the charity "
+            "said.",
+        ],
+        id="donation_drive",
+    ),
+    pytest.param(
+        [
+            "Local reporter launches paid newsletter on school boards",
+            "Former Courier education reporter Ana Silva has launched a subscription newsletter "
+            "covering the region's twelve school boards.",
+            "Silva said about 900 readers signed up in the first week, and that subscribers pay "
+            "$6 a month for two issues a week.",
+            "Newsletters written by individual journalists have grown quickly in the past five "
+            "years, according to a study by the state university's media school.",
+            "Silva said she would publish board meeting minutes in full for paying subscribers.",
+        ],
+        id="newsletter_launch",
+    ),
     # The follow-us and app words of the publisher word list, in a story about them.
-    story = [
-        "Town hall moves its notices from Facebook to a new app",
-        "Valley town hall will stop posting road closures and bin collection changes on "
-        "Facebook and Twitter next month and publish them in its own app instead, the mayor said.",
-        "The app, free on iPhone and Android, sends alerts to residents who register with an "
-        "email address; about 2,300 had signed up by Friday.",
-        "Some residents said they would miss the Facebook page, where neighbours often shared "
-        "photos of flooding within minutes.",
-        '"Older people will not all download an app," said pensioner Joan Ellis, 78.',
-        "The council said printed notices would stay in the library and at the post office.",
-    ]
-    text = article(story)
-    assert kept(text, clean(text)) == story
-
-
-def test_news_in_brief_keeps_every_paragraph():
+    pytest.param(
+        [
+            "Town hall moves its notices from Facebook to a new app",
+            "Valley town hall will stop posting road closures and bin collection changes on "
+            "Facebook and Twitter next month and publish them in its own app instead, the mayor "
+            "said.",
+            "The app, free on iPhone and Android, sends alerts to residents who register with an "
+            "email address; about 2,300 had signed up by Friday.",
+            "Some residents said they would miss the Facebook page, where neighbours often shared "
+            "photos of flooding within minutes.",
+            '"Older people will not all download an app," said pensioner Joan Ellis, 78.',
+            "The council said printed notices would stay in the library and at the post office.",
+        ],
+        id="social_media_app",
+    ),
     # Items on unrelated subjects share no words with each other, as an appeal shares none with
     # the story around it: a cue the model must not lean on alone (see README, Limitations).
-    story = [
-        "News in brief",
-        "Library hours: The central library will open at 8am on weekdays from March, an hour "
-        "earlier than now, after a pilot drew more morning visitors than expected.",
-        "Road works: Harbour Street will be closed to traffic between the roundabout and the "
-        "ferry terminal for two weeks from Monday while gas pipes are replaced.",
-        "Swimming pool: The outdoor pool reopens on Saturday after repairs to its heating "
-        "system cost the leisure trust about $40,000.",
-        "Farmers market: Stallholders have voted to move the Sunday market from the car park "
-        "to the square by the cathedral, starting in April.",
-        "Lost dog: Police thanked residents who helped find a retriever that had wandered onto "
-        "the ring road on Thursday night.",
-    ]
+    pytest.param(
+        [
+            "News in brief",
+            "Library hours: The central library will open at 8am on weekdays from March, an hour "
+            "earlier than now, after a pilot drew more morning visitors than expected.",
+            "Road works: Harbour Street will be closed to traffic between the roundabout and the "
+            "ferry terminal for two weeks from Monday while gas pipes are replaced.",
+            "Swimming pool: The outdoor pool reopens on Saturday after repairs to its heating "
+            "system cost the leisure trust about $40,000.",
+            "Farmers market: Stallholders have voted to move the Sunday market from the car park "
+            "to the square by the cathedral, starting in April.",
+            "Lost dog: Police thanked residents who helped find a retriever that had wandered onto "
+            "the ring road on Thursday night.",
+        ],
+        id="news_in_brief",
+    ),
+]
+
+
+@pytest.mark.parametrize("story", STORIES_THAT_STAY_WHOLE)
+def test_story_keeps_every_paragraph(story):
     text = article(story)
     assert kept(text, clean(text)) == story
