@@ -7,20 +7,8 @@
 
 __version__ = "0.1.0"
 
-from pathlib import Path as _Path
-
-# In a source checkout, `features/`, `training/` and `models/` sit beside this folder and an
-# installed copy maps them into the package (pyproject's package-dir). Python run from the
-# checkout's root imports this folder before any installed copy, so let it find them there too.
-_CHECKOUT = _Path(__file__).resolve().parent.parent
-if (
-    not (_Path(__file__).parent / "features").is_dir()
-    and (_CHECKOUT / "features" / "__init__.py").is_file()
-):
-    __path__.append(str(_CHECKOUT))
-
-from newsclean.memory import PublisherMemory  # noqa: E402 (needs the path above)
-from newsclean.predict import (  # noqa: E402
+from newsclean.memory import PublisherMemory
+from newsclean.predict import (
     CleanResult,
     Paragraph,
     classify,
