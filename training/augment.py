@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 from newsclean.training.data import BOILERPLATE, EDITORIAL, is_shared_data
 from newsclean.training.split import domain_split
+from newsclean.training.yardstick import withheld_publishers
 
 #: Share of articles of the train and validation splits that receive a block.
 AUGMENT_RATE = 0.7
@@ -109,11 +110,14 @@ def load_pools(data_dir: Path, seed: int) -> dict[str, dict[str, list[str]]]:
     appeals = pd.read_parquet(
         data_dir / "appeal_candidates.parquet", columns=["text", "domain", "n_tokens"]
     )
+    withheld = withheld_publishers()
     appeals = appeals[appeals["n_tokens"].between(APPEAL_MIN_TOKENS, APPEAL_MAX_TOKENS)]
+    appeals = appeals[~appeals["domain"].isin(withheld)]
     appeals = appeals.assign(split=domain_split(appeals["domain"].fillna(""), seed=seed))
 
     page = pd.read_parquet(data_dir / "page.parquet", columns=["domain", "text", "label"])
     page = page[(page["label"] == BOILERPLATE) & page["domain"].notna()]
+    page = page[~page["domain"].isin(withheld)]
     page = page[page["text"].str.count(" ") < BUTTON_MAX_WORDS]
     page = page.assign(split=domain_split(page["domain"], seed=seed))
     spread = page.groupby(["split", "text"])["domain"].nunique()

@@ -30,6 +30,9 @@ Shared data (``../shared/data``)
 ``extracted.parquet`` (trafilatura output, the kind of text newsclean cleans) is read with
 ``docs.parquet``. What the loader does, and why (``LABELS.md`` is the definition):
 
+- pages of withheld publishers are dropped: those reserved for independent evaluation and those
+  of the reviewed yardstick (:func:`newsclean.training.yardstick.withheld_publishers`), whatever
+  the split seed, so no model trains on text it will be judged on;
 - pages flagged ``gold_suspect`` are dropped (their gold stops part-way through the story);
 - WCXB pages that are not articles are dropped (there "editorial" means a product's specs or a
   forum's posts, not a story);
@@ -59,6 +62,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from newsclean.training.yardstick import withheld_publishers
 
 EDITORIAL, BOILERPLATE, EITHER = "editorial", "boilerplate", "either"
 USER_COLUMNS = ("article_id", "position", "text", "label")
@@ -269,8 +273,10 @@ def load_shared(data_dir: str | Path, view: str = "extracted") -> pd.DataFrame:
     rows = pd.read_parquet(data_dir / f"{view}.parquet", columns=[*columns, "gold_suspect"])
     docs = pd.read_parquet(data_dir / "docs.parquet", columns=["doc_id", "page_type"])
     rows = rows.merge(docs, on="doc_id", how="left")
-    keep = ~rows["gold_suspect"] & ~(
-        (rows["dataset"] == "wcxb") & (rows["page_type"].fillna("article") != "article")
+    keep = (
+        ~rows["gold_suspect"]
+        & ~rows["domain"].isin(withheld_publishers())
+        & ~((rows["dataset"] == "wcxb") & (rows["page_type"].fillna("article") != "article"))
     )
     rows = rows[keep].sort_values(["doc_id", "position"], kind="stable").reset_index(drop=True)
 
@@ -307,7 +313,8 @@ def apply_label_rules(table: pd.DataFrame, urls: pd.Series | None = None) -> pd.
     reason = table["relabel"].to_numpy(dtype=object).copy()
 
     def set_where(mask: np.ndarray, new_label: str, why: str) -> None:
-        change = mask & (label != new_label)
+        # An empty table's masks come out as object arrays, which numpy refuses as indices.
+        change = np.asarray(mask, dtype=bool) & (label != new_label)
         label[change] = new_label
         reason[change] = why
 

@@ -1,9 +1,5 @@
-"""The paragraphs of the yardstick's articles, joined from the shared data, and a reading dump.
-
-``article_paragraphs`` is what every yardstick tool reads: the extracted view's paragraphs of the
-chosen articles, in order, each with a short SHA-256 of its text so a review row can prove it still
-describes the same line. ``dump`` writes one plain file per article for people (or a model-assisted
-reviewer) to read whole:
+"""Write the yardstick's articles as one plain file each, for people (or a model-assisted
+reviewer) to read whole: a header, then ``position<TAB>source_label<TAB>text`` lines.
 
     python -m benchmarks.yardstick.paragraphs --split test --out /tmp/yardstick
 """
@@ -11,39 +7,18 @@ reviewer) to read whole:
 from __future__ import annotations
 
 import argparse
-import hashlib
 from pathlib import Path
 
 import pandas as pd
+from newsclean.training.yardstick import article_paragraphs, text_sha
 
-from benchmarks.yardstick.select_articles import ARTICLES, REPO
+from benchmarks.yardstick.select_articles import REPO
 
-COLUMNS = ["doc_id", "domain", "dataset", "position", "text", "label"]
-
-
-def text_sha(text: str) -> str:
-    """First 16 hex digits of the SHA-256 of the paragraph's UTF-8 bytes."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
-def article_paragraphs(data: Path, articles: Path = ARTICLES) -> pd.DataFrame:
-    """Every extracted-view paragraph of the chosen articles, with ``split`` and ``text_sha``."""
-    chosen = pd.read_csv(articles)
-    table = pd.read_parquet(
-        data / "extracted.parquet",
-        columns=COLUMNS,
-        filters=[("doc_id", "in", chosen["doc_id"].tolist())],
-    )
-    table = table.merge(chosen[["doc_id", "split"]], on="doc_id", validate="many_to_one")
-    table = table.rename(columns={"label": "source_label"})
-    table["text_sha"] = table["text"].map(text_sha)
-    order = {doc_id: i for i, doc_id in enumerate(chosen["doc_id"])}
-    table["article"] = table["doc_id"].map(order)
-    return table.sort_values(["article", "position"]).reset_index(drop=True)
+__all__ = ["article_paragraphs", "dump", "text_sha"]
 
 
 def dump(table: pd.DataFrame, out: Path) -> None:
-    """One file per article: a header, then ``position<TAB>source_label<TAB>text`` lines."""
+    """One file per article, named by its number in ``articles.csv`` and its ``doc_id``."""
     out.mkdir(parents=True, exist_ok=True)
     for (article, doc_id), rows in table.groupby(["article", "doc_id"], sort=True):
         name = f"{article:03d}_" + "".join(c if c.isalnum() else "-" for c in doc_id) + ".txt"

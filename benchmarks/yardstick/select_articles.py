@@ -18,10 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 from newsclean.training.split import domain_split
+from newsclean.training.yardstick import ARTICLES_FILE, reserved_publishers
 
 REPO = Path(__file__).resolve().parents[2]
-RESERVED = REPO / "data" / "reserved_publishers.txt"
-ARTICLES = REPO / "data" / "yardstick" / "articles.csv"
 NEWS_DATASETS = ("l3s-gn1", "scrapinghub", "dragnet", "trafilatura-eval")
 #: Articles wanted per split; the test target is issue 21's floor, validation likewise.
 TARGETS = {"test": 200, "validation": 150}
@@ -29,12 +28,6 @@ MAX_PER_PUBLISHER = 2
 #: Paragraphs of the extracted view: fewer is rarely a whole article, more is rarely one story.
 MIN_PARAGRAPHS, MAX_PARAGRAPHS = 6, 100
 SPLIT_SEED = 0
-
-
-def reserved_publishers(path: Path = RESERVED) -> set[str]:
-    """The registered domains no text may come from."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return {line.strip() for line in lines if line.strip() and not line.startswith("#")}
 
 
 def _stable_rank(key: str) -> str:
@@ -82,7 +75,7 @@ def select(data: Path) -> pd.DataFrame:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data")
-    parser.add_argument("--out", type=Path, default=ARTICLES)
+    parser.add_argument("--out", type=Path, default=ARTICLES_FILE)
     args = parser.parse_args(argv)
     articles = select(args.data)
     args.out.parent.mkdir(parents=True, exist_ok=True)
