@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from newsclean.training.blocks import PLACEMENTS, implant_blocks, implant_metrics
 from newsclean.training.data import load_shared
 from newsclean.training.yardstick import (
     REVIEW_COLUMNS,
@@ -141,3 +142,79 @@ def test_operating_threshold_is_chosen_on_reviewed_story_lines():
     # `either` scores high but does not count: all four story lines must stay.
     threshold = choose_operating_threshold(validation, scores, editorial_recall=1.0)
     assert 0.4 < threshold <= 0.9
+
+
+def _hosts() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "doc_id": "host",
+            "domain": "harbour-news.test",
+            "position": range(len(STORY) + 2),
+            "text": [*STORY, "The pier will have space for two boats.", "Share this story"],
+            "label": [
+                "editorial",
+                "editorial",
+                "boilerplate",
+                "editorial",
+                "editorial",
+                "boilerplate",
+            ],
+            "kind": ["", "", "newsletter", "", "", "app_follow_share"],
+        }
+    )
+
+
+def _blocks() -> pd.DataFrame:
+    lines = [
+        "Support independent local news",
+        "Our reporters cover the council so you do not have to sit through it.",
+        "Give monthly",
+        "Give once",
+        "Maybe later",
+    ]
+    own = ["Harbour News newsletter: sign up here", "Sign up"]
+    return pd.DataFrame(
+        {
+            "block_id": ["appeal"] * len(lines) + ["own"] * len(own),
+            "line_in_block": [*range(len(lines)), *range(len(own))],
+            "text": lines + own,
+            "kind": "donation",
+            "domain": ["other-paper.test"] * len(lines) + ["harbour-news.test"] * len(own),
+        }
+    )
+
+
+def test_implanted_blocks_sit_where_publishers_put_them():
+    variants = implant_blocks(_hosts(), _blocks(), seed=3)
+    assert sorted(variants["placement"].unique()) == sorted(PLACEMENTS)
+    for placement, variant in variants.groupby("placement"):
+        implanted = variant["implanted"].to_numpy()
+        story = (variant["label"] == "editorial").to_numpy() & ~implanted
+        rows = np.flatnonzero(implanted)
+        # one contiguous run, in the block's own order, never from the host's publisher
+        assert (np.diff(rows) == 1).all()
+        block = _blocks().set_index("text").loc[variant["text"][implanted]]
+        assert (block["domain"] == "other-paper.test").all()
+        assert (np.diff(block["line_in_block"]) == 1).all()
+        first_story, last_story = np.flatnonzero(story)[[0, -1]]
+        if placement == "top_banner":
+            assert rows[0] == 0 and 1 <= len(rows) <= 3
+        elif placement == "end_block":
+            assert rows[0] == last_story + 1 and len(rows) == 5
+        else:
+            assert first_story < rows[0] and rows[-1] < last_story
+            assert len(rows) == 1 if placement == "single_mid" else 2 <= len(rows) <= 4
+        # the host's own lines are all there, in order
+        assert variant["text"][~implanted].tolist() == _hosts()["text"].tolist()
+
+
+def test_implant_metrics_count_placements_and_story_losses():
+    variants = implant_blocks(_hosts(), _blocks(), seed=0)
+    implanted = variants["implanted"].to_numpy()
+    scores = np.where(implanted, 0.9, 0.1)
+    scores[(variants["placement"] == "end_block").to_numpy() & implanted] = 0.2
+    m = implant_metrics(variants, scores, threshold=0.5)
+    assert m["by_placement"]["end_block"]["removed"] == 0.0
+    assert m["by_placement"]["single_mid"]["removed"] == 1.0
+    assert m["story_kept"] == 1.0
+    assert m["blocks_fully_removed"] == 0.75
