@@ -22,9 +22,10 @@ from newsclean.training.yardstick import ARTICLES_FILE, reserved_publishers
 
 REPO = Path(__file__).resolve().parents[2]
 NEWS_DATASETS = ("l3s-gn1", "scrapinghub", "dragnet", "trafilatura-eval")
-#: Articles wanted per split; the test target is issue 21's floor, validation likewise.
-TARGETS = {"test": 200, "validation": 150}
-MAX_PER_PUBLISHER = 2
+#: Articles wanted per split: issue 21 asks for 200 test and 150 validation news articles; the
+#: test part has 30 more (all that the rules allow), since the review finds some chosen pages are not news (`not_news.csv`).
+TARGETS = {"test": 230, "validation": 150}
+MAX_PER_PUBLISHER = 3
 #: Paragraphs of the extracted view: fewer is rarely a whole article, more is rarely one story.
 MIN_PARAGRAPHS, MAX_PARAGRAPHS = 6, 100
 SPLIT_SEED = 0
