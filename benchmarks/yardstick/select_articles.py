@@ -2,10 +2,11 @@
 
 The yardstick is news only (l3s-gn1, scrapinghub, dragnet, trafilatura-eval and wcxb article pages),
 English, from publishers of the seed-0 domain split's test and validation parts, never a reserved
-publisher (data/reserved_publishers.txt) and never a page whose gold stops early or whose domain is
-only guessed from its links. Every publisher gets one article before any gets a second, at most two
-each, in a stable hash order, so the choice does not depend on row order or on what else is in the
-data. Every publisher chosen here is withheld from training, whatever the split seed.
+publisher (training/reviewed/reserved_publishers.txt) and never a page whose gold stops early or
+whose domain is only guessed from its links. Every publisher gets one article before any gets a
+second, and a second before any gets a third (at most three), in a stable hash order, so the
+choice does not depend on row order or on what else is in the data. Every publisher chosen here
+is withheld from training, whatever the split seed.
 
     python -m benchmarks.yardstick.select_articles --data ../shared/data
 """
@@ -23,7 +24,8 @@ from newsclean.training.yardstick import ARTICLES_FILE, reserved_publishers
 REPO = Path(__file__).resolve().parents[2]
 NEWS_DATASETS = ("l3s-gn1", "scrapinghub", "dragnet", "trafilatura-eval")
 #: Articles wanted per split: issue 21 asks for 200 test and 150 validation news articles; the
-#: test part has 30 more (all that the rules allow), since the review finds some chosen pages are not news (`not_news.csv`).
+#: test part has 30 more (all that the rules allow), since the review finds some chosen pages
+#: are not news (`training/reviewed/not_news.csv`).
 TARGETS = {"test": 230, "validation": 150}
 MAX_PER_PUBLISHER = 3
 #: Paragraphs of the extracted view: fewer is rarely a whole article, more is rarely one story.
