@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from newsclean.training import yardstick
 from newsclean.training.blocks import PLACEMENTS, implant_blocks, implant_metrics
 from newsclean.training.data import load_shared
 from newsclean.training.yardstick import (
@@ -218,3 +219,17 @@ def test_implant_metrics_count_placements_and_story_losses():
     assert m["by_placement"]["single_mid"]["removed"] == 1.0
     assert m["story_kept"] == 1.0
     assert m["blocks_fully_removed"] == 0.75
+
+
+def test_pages_found_not_news_are_left_out_of_the_headline(tmp_path, monkeypatch):
+    rows, articles = _shared(tmp_path)
+    (tmp_path / "review").mkdir()
+    _review(rows).to_csv(tmp_path / "review" / "test.csv", index=False)
+    flagged = tmp_path / "not_news.csv"
+    flagged.write_text(
+        "doc_id,domain,reason,flagged_by\nl3s-gn1:a,harbour-news.test,a guide,test\n"
+    )
+    monkeypatch.setattr(yardstick, "NOT_NEWS_FILE", flagged)
+    assert reviewed_table(tmp_path, tmp_path / "review", articles).empty
+    everything = reviewed_table(tmp_path, tmp_path / "review", articles, news_only=False)
+    assert len(everything) == len(STORY)

@@ -23,6 +23,7 @@ REVIEWED = Path(__file__).resolve().parent / "reviewed"
 RESERVED_FILE = REVIEWED / "reserved_publishers.txt"
 ARTICLES_FILE = REVIEWED / "articles.csv"
 REVIEW_DIR = REVIEWED / "review"
+NOT_NEWS_FILE = REVIEWED / "not_news.csv"
 
 #: The reviewed labels; ``either`` is left out of scoring, as LABELS.md says.
 REVIEW_LABELS = ("editorial", "boilerplate", "either")
@@ -85,6 +86,11 @@ def yardstick_articles(path: Path = ARTICLES_FILE) -> pd.DataFrame:
     return pd.read_csv(path, dtype={"doc_id": str, "domain": str, "split": str})
 
 
+def not_news() -> set[str]:
+    """``doc_id`` of chosen pages the review found are not news articles (``not_news.csv``)."""
+    return set(pd.read_csv(NOT_NEWS_FILE, dtype=str)["doc_id"])
+
+
 def withheld_publishers() -> set[str]:
     """Publishers no training may read: the reserved ones and the yardstick's."""
     return reserved_publishers() | set(yardstick_articles()["domain"])
@@ -145,13 +151,18 @@ def read_reviews(review_dir: Path = REVIEW_DIR) -> pd.DataFrame:
 
 
 def reviewed_table(
-    data: Path, review_dir: Path = REVIEW_DIR, articles: pd.DataFrame | None = None
+    data: Path,
+    review_dir: Path = REVIEW_DIR,
+    articles: pd.DataFrame | None = None,
+    *,
+    news_only: bool = True,
 ) -> pd.DataFrame:
     """The yardstick's paragraphs with their reviewed ``label`` and ``kind``.
 
     Only articles whose every paragraph is reviewed are kept (a partly reviewed article would
     score as if its unreviewed lines did not exist); a review row whose ``text_sha`` does not
-    match the shared data's line is an error, never a silent mislabel.
+    match the shared data's line is an error, never a silent mislabel. With ``news_only`` the
+    pages the review found are not news articles (:func:`not_news`) are left out.
     """
     paragraphs = article_paragraphs(Path(data), articles)
     reviews = read_reviews(review_dir)
@@ -175,7 +186,8 @@ def reviewed_table(
         row = orphans[orphans["_merge"] == "left_only"].iloc[0]
         raise ReviewError(f"review row for a paragraph not in the yardstick: {row['doc_id']}")
     complete = reviewed.groupby(table["doc_id"]).transform("all")
-    table = table[complete].drop(columns=["text_sha_review"]).reset_index(drop=True)
+    keep = complete & ~(table["doc_id"].isin(not_news()) if news_only else False)
+    table = table[keep].drop(columns=["text_sha_review"]).reset_index(drop=True)
     table["kind"] = table["kind"].fillna("")
     return table
 
@@ -250,6 +262,7 @@ __all__ = [
     "ReviewError",
     "article_paragraphs",
     "choose_operating_threshold",
+    "not_news",
     "read_reviews",
     "reserved_publishers",
     "reviewed_table",

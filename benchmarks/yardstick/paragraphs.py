@@ -18,10 +18,11 @@ __all__ = ["article_paragraphs", "dump", "text_sha"]
 
 
 def dump(table: pd.DataFrame, out: Path) -> None:
-    """One file per article, named by its number in ``articles.csv`` and its ``doc_id``."""
+    """One file per article, named by its number within its split and its ``doc_id``."""
     out.mkdir(parents=True, exist_ok=True)
-    for (article, doc_id), rows in table.groupby(["article", "doc_id"], sort=True):
-        name = f"{article:03d}_" + "".join(c if c.isalnum() else "-" for c in doc_id) + ".txt"
+    groups = table.groupby(["article", "doc_id"], sort=True)
+    for number, ((_, doc_id), rows) in enumerate(groups):
+        name = f"{number:03d}_" + "".join(c if c.isalnum() else "-" for c in doc_id) + ".txt"
         head = f"# {doc_id}  {rows['domain'].iloc[0]}  ({rows['dataset'].iloc[0]})\n"
         body = "".join(
             f"{r.position}\t{r.source_label}\t{r.text}\n" for r in rows.itertuples(index=False)
