@@ -79,6 +79,33 @@ def test_thin_validation_warns_about_the_threshold(caplog):
     assert f"removes none of the {n_editorial} editorial paragraphs" in caplog.text
 
 
+def test_a_reviewed_yardstick_sets_the_operating_points():
+    """With reviewed articles the thresholds come from their validation part, and the run is
+    measured on their test part; the noisy validation split no longer sets the threshold."""
+    from newsclean.training.train import TrainConfig, fit_and_evaluate
+    from newsclean.training.yardstick import OPERATING_POINTS, choose_operating_threshold
+
+    corpus = make_corpus(60, seed=4).assign(domain=lambda t: t["article_id"], dataset="user")
+    articles = corpus["article_id"].drop_duplicates().tolist()
+    split = dict.fromkeys(articles[:40], "train") | dict.fromkeys(articles[40:48], "validation")
+    corpus["split"] = corpus["article_id"].map(split).fillna("test")
+    reviewed = corpus[corpus["split"] != "train"].rename(columns={"article_id": "doc_id"})
+    reviewed = reviewed.assign(
+        article=reviewed["doc_id"].str[1:].astype(int),
+        kind=np.where(reviewed["label"] == "boilerplate", "newsletter", ""),
+    ).reset_index(drop=True)
+    config = TrainConfig(data=Path("unused"), model_params={"n_features": 2**10, "cv": 2})
+    result = fit_and_evaluate(corpus, config, yardstick=reviewed)
+    assert set(result.operating_points) == set(OPERATING_POINTS)
+    on_validation = result.yardstick_scores[result.yardstick_scores["split"] == "validation"]
+    assert result.threshold == choose_operating_threshold(
+        on_validation, on_validation["score"], OPERATING_POINTS["balanced"]
+    )
+    assert result.model.threshold == result.threshold
+    assert result.yardstick["n_articles"] == len(articles) - 48
+    assert result.yardstick["overall"]["editorial_recall"] >= 0.9
+
+
 @pytest.mark.slow
 def test_train_registers_alias_and_exports(user_table, mlflow_env, tmp_path, capsys):
     from mlflow import MlflowClient
@@ -265,3 +292,34 @@ def test_train_without_the_train_extra_says_what_to_install(tmp_path, capsys, mo
     )
     assert run(parse_args(["train", "--data", str(tmp_path)])) == 2
     assert "pip install 'newsclean[train]'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.shared_data
+def test_training_on_the_shared_data_is_judged_on_the_reviewed_yardstick(
+    shared_data, mlflow_env, tmp_path
+):
+    from newsclean.training.yardstick import OPERATING_POINTS, withheld_publishers
+
+    from newsclean.cli import main
+
+    out = tmp_path / "model"
+    args = ["train", "--data", str(shared_data), "--sample", "30000", "--export", str(out)]
+    with pytest.raises(SystemExit) as exited:
+        main([*args, "--param", "n_features=4096"])
+    assert exited.value.code == 0
+    card = json.loads((out / "model_card.json").read_text())
+    assert set(card["operating_points"]) == set(OPERATING_POINTS)
+    assert card["threshold"] == card["operating_points"]["balanced"]
+    assert card["yardstick"]["n_articles"] >= 200
+    assert 0 < card["yardstick"]["overall"]["editorial_recall"] <= 1
+    import mlflow
+
+    run = mlflow.get_run(card["mlflow_run_id"])
+    assert "yardstick_test_editorial_recall" in run.data.metrics
+    artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id, "plots")}
+    assert {"plots/yardstick_pr_curve.png", "plots/yardstick_confusion_matrix.png"} <= artifacts
+    # nothing a run can train on comes from a withheld publisher
+    from newsclean.training.data import load_shared
+
+    assert not set(load_shared(shared_data)["domain"]) & withheld_publishers()

@@ -31,6 +31,7 @@ from newsclean.training.data import (
     EITHER,
     DataError,
     data_fingerprint,
+    is_shared_data,
     load_labelled,
     sample_articles,
 )
@@ -41,11 +42,22 @@ from newsclean.training.evaluate import (
     thin_threshold_warning,
 )
 from newsclean.training.split import domain_split
+from newsclean.training.yardstick import (
+    OPERATING_POINTS,
+    choose_operating_threshold,
+    has_reviews,
+    reviewed_table,
+    score_table,
+    yardstick_metrics,
+)
 from tqdm.auto import tqdm
 
 from newsclean.classifier import ParagraphClassifier
 
 log = logging.getLogger(__name__)
+
+#: The operating point a trained model's own threshold comes from.
+DEFAULT_OPERATING_POINT = "balanced"
 
 
 @dataclass
@@ -81,6 +93,19 @@ class TrainResult:
     fingerprint: str
     n_rows: dict[str, int]
     seconds: dict[str, float]
+    #: Metrics on the reviewed yardstick's test articles at ``threshold`` (empty without it).
+    yardstick: dict[str, Any] = field(default_factory=dict)
+    #: Threshold of each operating point, chosen on the reviewed validation articles.
+    operating_points: dict[str, float] = field(default_factory=dict)
+    #: The yardstick's rows with the model's ``score`` (None without it).
+    yardstick_scores: pd.DataFrame | None = None
+
+
+def load_yardstick(config: TrainConfig) -> pd.DataFrame | None:
+    """The reviewed yardstick when training on the shared data (None for a user's own data)."""
+    if not (is_shared_data(Path(config.data)) and has_reviews()):
+        return None
+    return reviewed_table(Path(config.data))
 
 
 def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
@@ -143,8 +168,14 @@ def fit_and_evaluate(
     config: TrainConfig,
     fingerprint: str = "",
     appeal_table: pd.DataFrame | None = None,
+    yardstick: pd.DataFrame | None = None,
 ) -> TrainResult:
-    """Fit on the train split, pick the threshold on validation, evaluate on test."""
+    """Fit on the train split, pick the threshold on validation, evaluate on test.
+
+    With the reviewed ``yardstick`` (:func:`load_yardstick`) the threshold of each operating
+    point is chosen on its reviewed validation articles, not on the noisy validation split, and
+    the model is measured on its reviewed test articles as well.
+    """
     seconds: dict[str, float] = {}
     check_splits(table, sampled=bool(config.sample))
     parts = {name: table[table["split"] == name] for name in ("train", "validation", "test")}
@@ -161,9 +192,20 @@ def fit_and_evaluate(
     validation = _scored(model, parts["validation"])
     is_boilerplate = (validation["label"] == BOILERPLATE).to_numpy()
     scores = validation["score"].to_numpy()
-    threshold = choose_threshold(is_boilerplate, scores)
-    if warning := thin_threshold_warning(scores[~is_boilerplate], threshold):
-        log.warning(warning)
+    operating_points: dict[str, float] = {}
+    reviewed = None
+    if yardstick is not None:
+        reviewed = yardstick.assign(score=score_table(yardstick, model))
+        on_validation = reviewed[reviewed["split"] == "validation"]
+        operating_points = {
+            name: choose_operating_threshold(on_validation, on_validation["score"], target)
+            for name, target in OPERATING_POINTS.items()
+        }
+        threshold = operating_points[DEFAULT_OPERATING_POINT]
+    else:
+        threshold = choose_threshold(is_boilerplate, scores)
+        if warning := thin_threshold_warning(scores[~is_boilerplate], threshold):
+            log.warning(warning)
     model.set_params(threshold=threshold)
     steps.update()
     test = _scored(model, parts["test"])
@@ -184,7 +226,12 @@ def fit_and_evaluate(
         n_rows={f"{k}_rows": len(v) for k, v in parts.items()}
         | {f"{k}_domains": int(v["domain"].nunique()) for k, v in parts.items()},
         seconds=seconds,
+        operating_points=operating_points,
+        yardstick_scores=reviewed,
     )
+    if reviewed is not None:
+        on_test = reviewed[reviewed["split"] == "test"].reset_index(drop=True)
+        result.yardstick = yardstick_metrics(on_test, on_test["score"].to_numpy(), threshold)
     steps.update()
     steps.close()
     return result
@@ -224,6 +271,7 @@ def run_training(config: TrainConfig) -> TrainResult:
     # Data first: bad data touches no tracking store and leaves no failed run behind.
     table, appeal_table, fingerprint = prepare_table(config)
     check_splits(table, sampled=bool(config.sample))
+    yardstick = load_yardstick(config)
     mlflow = tracking.configure_mlflow()
     mlflow.set_experiment(config.experiment)
     with mlflow.start_run(description=config.note) as run:
@@ -241,7 +289,7 @@ def run_training(config: TrainConfig) -> TrainResult:
                 "data_fingerprint": fingerprint,
             }
         )
-        result = fit_and_evaluate(table, config, fingerprint, appeal_table)
+        result = fit_and_evaluate(table, config, fingerprint, appeal_table, yardstick)
         model = result.model
         mlflow.log_params({f"model__{k}": v for k, v in model.get_params(deep=True).items()})
         train_rows = table.loc[
@@ -254,6 +302,7 @@ def run_training(config: TrainConfig) -> TrainResult:
             | tracking.flat_metrics(result.validation, "validation")
             | tracking.flat_metrics(result.test, "test")
             | tracking.flat_metrics(result.appeal, "appeal")
+            | yardstick_flat_metrics(result)
         )
         test = result.test_scores
         is_bp = (test["label"] == BOILERPLATE).to_numpy()
@@ -265,7 +314,8 @@ def run_training(config: TrainConfig) -> TrainResult:
                     is_bp, test["score"].to_numpy(), result.threshold
                 ),
                 "calibration": plot_calibration(is_bp, test["score"].to_numpy()),
-            },
+            }
+            | yardstick_figures(result),
         )
         mlflow.log_table(
             result.test_scores.loc[result.test_scores["score"].ge(result.threshold) != is_bp].head(
@@ -282,6 +332,8 @@ def run_training(config: TrainConfig) -> TrainResult:
             "splits": result.n_rows,
             "appeal_metrics": result.appeal,
             "split_seed": config.seed,
+            "yardstick": result.yardstick,
+            "operating_points": result.operating_points,
         }
         with tracking.temporary_dir() as tmp:
             export_dir = Path(tmp) / "model"
@@ -291,7 +343,7 @@ def run_training(config: TrainConfig) -> TrainResult:
                 mlflow, model, export_dir, paragraphs_example, articles_example
             )
             if config.register:
-                score = selection_score(result.test["all"], _appeal_recall(result.appeal))
+                score = run_selection_score(result)
                 holder_uri = (
                     tracking.alias_holder_uri(mlflow, config.register, config.alias)
                     if config.alias
@@ -301,7 +353,7 @@ def run_training(config: TrainConfig) -> TrainResult:
                 if holder_uri is not None:
                     try:
                         holder_score = _score_holder(
-                            holder_uri, table, appeal_table, mlflow, config.seed
+                            holder_uri, table, appeal_table, mlflow, config.seed, yardstick
                         )
                     except IncomparableHolder as exc:
                         incomparable = str(exc)
@@ -325,6 +377,42 @@ def run_training(config: TrainConfig) -> TrainResult:
     return result
 
 
+def yardstick_flat_metrics(result: TrainResult) -> dict[str, float]:
+    """The yardstick's metrics as flat MLflow metrics (``yardstick_test_*``), when measured."""
+    if not result.yardstick:
+        return {}
+    metrics = {f"yardstick_test_{k}": v for k, v in result.yardstick["overall"].items()}
+    metrics |= {
+        f"yardstick_test_removed_{k}": v["removed"] for k, v in result.yardstick["by_kind"].items()
+    }
+    metrics |= {f"threshold_{name}": value for name, value in result.operating_points.items()}
+    return metrics
+
+
+def yardstick_figures(result: TrainResult) -> dict[str, Any]:
+    """PR curve and confusion matrix on the reviewed test articles, when measured."""
+    from newsclean.training.evaluate import plot_confusion, plot_pr_curve
+
+    if result.yardstick_scores is None:
+        return {}
+    test = result.yardstick_scores
+    test = test[(test["split"] == "test") & (test["label"] != EITHER)]
+    is_bp = (test["label"] == BOILERPLATE).to_numpy()
+    score = test["score"].to_numpy()
+    title = "Reviewed yardstick: unseen publishers, every line reviewed"
+    return {
+        "yardstick_pr_curve": plot_pr_curve(is_bp, score, result.threshold, title=title),
+        "yardstick_confusion_matrix": plot_confusion(is_bp, score, result.threshold),
+    }
+
+
+def run_selection_score(result: TrainResult) -> float:
+    """The number registration compares: on the reviewed yardstick when the run has it."""
+    if result.yardstick:
+        return selection_score(result.yardstick["overall"])
+    return selection_score(result.test["all"], _appeal_recall(result.appeal))
+
+
 def _appeal_recall(appeal: dict[str, dict[str, float]]) -> float | None:
     """Share of implanted appeal lines removed, when the run has an appeal evaluation."""
     return appeal["implant"]["boilerplate_recall"] if "implant" in appeal else None
@@ -340,10 +428,13 @@ def _score_holder(
     appeal_table: pd.DataFrame | None,
     mlflow,
     split_seed: int,
+    yardstick: pd.DataFrame | None = None,
 ) -> float | None:
     """Selection score of the current alias holder on this run's test and appeal data.
 
-    Raises :class:`IncomparableHolder` when the holder was split with another seed.
+    With the reviewed yardstick the holder is scored there at its own threshold: its
+    publishers are withheld from every run, so any split seed compares. Without it, raises
+    :class:`IncomparableHolder` when the holder was split with another seed.
     """
     from newsclean.models import load_artifact
 
@@ -356,6 +447,12 @@ def _score_holder(
     except Exception as exc:  # a holder we cannot load cannot defend its alias
         log.warning("could not load %s (%s); treating the alias as free", holder_uri, exc)
         return None
+    if yardstick is not None:
+        on_test = yardstick[yardstick["split"] == "test"].reset_index(drop=True)
+        scores = score_table(on_test, holder)
+        metrics = yardstick_metrics(on_test, scores, holder.threshold)["overall"]
+        mlflow.log_metrics({f"holder_yardstick_test_{k}": v for k, v in metrics.items()})
+        return selection_score(metrics)
     if card.get("split_seed") != split_seed:
         # Another seed puts other publishers in test, some of them in the holder's training
         # data: scored on this run's test split, the holder would be flattered.

@@ -25,6 +25,8 @@ ARTICLES_FILE = REVIEWED / "articles.csv"
 REVIEW_DIR = REVIEWED / "review"
 NOT_NEWS_FILE = REVIEWED / "not_news.csv"
 
+#: Editorial-recall target of each operating point, met on the reviewed validation articles.
+OPERATING_POINTS = {"precise": 0.999, "balanced": 0.995, "aggressive": 0.98}
 #: The reviewed labels; ``either`` is left out of scoring, as LABELS.md says.
 REVIEW_LABELS = ("editorial", "boilerplate", "either")
 #: The kinds of boilerplate a reviewer assigns (README in ``reviewed/``).
@@ -114,6 +116,11 @@ def article_paragraphs(data: Path, articles: pd.DataFrame | None = None) -> pd.D
     order = {doc_id: i for i, doc_id in enumerate(chosen["doc_id"])}
     table["article"] = table["doc_id"].map(order)
     return table.sort_values(["article", "position"]).reset_index(drop=True)
+
+
+def has_reviews(review_dir: Path = REVIEW_DIR) -> bool:
+    """Whether review files are there (an installed package ships them)."""
+    return any(Path(review_dir).glob("*.csv"))
 
 
 def read_reviews(review_dir: Path = REVIEW_DIR) -> pd.DataFrame:
@@ -258,10 +265,12 @@ def yardstick_metrics(table: pd.DataFrame, scores: np.ndarray, threshold: float)
 
 __all__ = [
     "KINDS",
+    "OPERATING_POINTS",
     "REVIEW_LABELS",
     "ReviewError",
     "article_paragraphs",
     "choose_operating_threshold",
+    "has_reviews",
     "not_news",
     "read_reviews",
     "reserved_publishers",

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from newsclean.training.evaluate import plot_confusion, plot_pr_curve
 from newsclean.training.yardstick import (
+    OPERATING_POINTS,
     REVIEW_DIR,
     choose_operating_threshold,
     reviewed_table,
@@ -34,8 +35,6 @@ from newsclean.predict import load_scorer
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "benchmarks" / "results"
-#: Editorial-recall targets of the three operating points, chosen on reviewed validation.
-OPERATING_POINTS = {"precise": 0.999, "balanced": 0.995, "aggressive": 0.98}
 
 
 def peer_scores(table: pd.DataFrame) -> dict[str, np.ndarray]:
