@@ -350,7 +350,7 @@ STORIES_THAT_STAY_WHOLE = [
         id="social_media_app",
     ),
     # Items on unrelated subjects share no words with each other, as an appeal shares none with
-    # the story around it: a cue the model must not lean on alone (see README, Limitations).
+    # the story around it: a cue the model must not lean on alone (see docs/experiments.md).
     pytest.param(
         [
             "News in brief",
