@@ -91,6 +91,15 @@ def test_clean_records_keeps_their_fields_and_annotates(server, tiny_model_dir):
     assert third["error"]["reason"] == "not_an_object"
 
 
+def test_lone_surrogates_are_a_row_error_or_escaped(server):
+    # JSON can carry a lone surrogate (escaped), which no UTF-8 encoder will write back
+    records = [{"id": "\ud800", "text": article(STORY)}, {"text": "bad \udc00"}]
+    status, got = call(server, "POST", "/clean", {"records": records})
+    assert status == 200
+    assert got["results"][0] == {"id": "\ud800", "text": article(STORY)}  # kept whole
+    assert got["results"][1]["error"]["reason"] == "undecodable"
+
+
 @pytest.mark.parametrize(
     "body, status, message",
     [

@@ -112,9 +112,7 @@ class CleanService:
             "model": {
                 "source": "shipped" if self.model is None else self.model,
                 "sha256": self.card["sha256"],
-                "threshold": self.threshold
-                if self.threshold is not None
-                else self.card["threshold"],
+                "threshold": self.card["threshold"] if self.threshold is None else self.threshold,
             },
         }
 
@@ -246,7 +244,10 @@ class _Handler(BaseHTTPRequestHandler):
             raise RequestError(f"the body is not valid JSON: {exc}") from None
 
     def _answer(self, status: HTTPStatus, body: dict, allow: str | None = None) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        try:
+            data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate in a record's other fields: escape it
+            data = json.dumps(body).encode("ascii")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
