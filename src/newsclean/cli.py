@@ -27,6 +27,7 @@ TRAIN_EPILOG = (
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with its subcommands."""
     from newsclean import batch
+    from newsclean import serve as serve_cli
     from newsclean.training import cli as train_cli
 
     parser = argparse.ArgumentParser(
@@ -60,7 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=TRAIN_EPILOG,
     )
     train_cli.add_arguments(train)
-    for sub in (clean, train):  # so a check after parsing shows the command's own usage
+    serve = commands.add_parser("serve", help="clean articles over HTTP (POST /clean)")
+    serve_cli.add_arguments(serve)
+    for sub in (clean, train, serve):  # so a check after parsing shows the command's own usage
         sub.set_defaults(command_parser=sub)
     return parser
 

@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -45,6 +45,10 @@ _HTML_TAGS_TO_WARN = 2
 _HTML_SNIFF_CHARS = 20_000
 #: Model sources that :func:`load_model` resolves through MLflow.
 MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
+
+#: What :func:`clean_texts` and :func:`clean_frame` do with a value that is not a ``str``.
+INVALID_POLICIES = ("raise", "keep")
+_INVALID_HINT = "pass invalid='keep' to pass such values through unchanged"
 
 _scorers: dict[tuple[str, ...], tuple[Scorer, dict]] = {}
 _cache_lock = threading.RLock()
@@ -87,13 +91,18 @@ class Paragraph:
 
 @dataclass
 class CleanResult:
-    """The cleaned text of one article and what was removed."""
+    """The cleaned text of one article and what was removed.
+
+    ``valid`` is False for a value that was not a ``str`` and was passed through unchanged
+    (``invalid="keep"``): then ``text`` is that value and the counts are 0.
+    """
 
     text: str
     n_paragraphs: int
     n_removed: int
     chars_removed: int
     paragraphs: list[Paragraph] = field(default_factory=list)
+    valid: bool = True
 
 
 def load_model(source: str | os.PathLike | None = None) -> ParagraphClassifier:
@@ -192,14 +201,20 @@ def _resolve(model: ParagraphClassifier | str | os.PathLike | None) -> tuple[Sco
     return scorer, check_threshold(model.threshold, "the model's threshold")
 
 
-def _check_text(text: object, where: str = "text") -> str:
+def _check_text(text: object, where: str = "text", hint: str = "") -> str:
     if isinstance(text, str):
         return text
+    tail = f" ({hint})" if hint else ""
     if isinstance(text, (bytes, bytearray)):
         raise TypeError(
-            f"{where} must be str, got bytes: decode it first, e.g. text.decode('utf-8')"
+            f"{where} must be str, got bytes: decode it first, e.g. text.decode('utf-8'){tail}"
         )
-    raise TypeError(f"{where} must be str, got {type(text).__name__}")
+    raise TypeError(f"{where} must be str, got {type(text).__name__}{tail}")
+
+
+def _check_invalid_policy(invalid: object) -> None:
+    if invalid not in INVALID_POLICIES:
+        raise ValueError(f"invalid must be one of {INVALID_POLICIES}, got {invalid!r}")
 
 
 def _warn_if_html(text: str) -> None:
@@ -232,12 +247,15 @@ def clean_texts(
     annotate: bool = False,
     memory: PublisherMemory | None = None,
     domains: Sequence[str | None] | None = None,
+    invalid: Literal["raise", "keep"] = "raise",
 ) -> list[CleanResult]:
     """Clean many articles with one model call.
 
     Parameters
     ----------
     texts : sequence of str
+        The articles; a value that is not a ``str`` (None, NaN, bytes, a number) is handled as
+        ``invalid`` says.
     model : ParagraphClassifier, source for :func:`load_model`, or None for the default
     threshold : float, optional
         Boilerplate probability at or above which a paragraph is removed; defaults to the
@@ -251,24 +269,45 @@ def clean_texts(
     domains : sequence of str or None, optional
         The publisher domain of each text (required with ``memory``; None for unknown: no
         repetition evidence for that text).
+    invalid : {"raise", "keep"}, default="raise"
+        What to do with a text that is not a ``str``: ``"raise"`` a ``TypeError`` naming its
+        position (nothing is cleaned), or ``"keep"`` it: its result holds the value unchanged,
+        with ``valid=False`` and zero counts, so one bad value does not fail a whole batch
+        (a Dask partition, a Spark task, a ``datasets`` map).
 
     Returns
     -------
     list of CleanResult, one per text, in order.
+
+    Raises
+    ------
+    TypeError
+        With ``invalid="raise"``, for the first text that is not a ``str``.
+
+    Examples
+    --------
+    >>> [r.valid for r in clean_texts(["", None], invalid="keep")]
+    [True, False]
     """
     if isinstance(texts, (str, bytes)):
         raise TypeError(
             f"texts must be a sequence of str, got {type(texts).__name__}: use clean() for one text"
         )
     texts = list(texts)  # also takes a generator, which the loops below would read twice
+    _check_invalid_policy(invalid)
     scorer, model_threshold = _resolve(model)
     cut = model_threshold if threshold is None else check_threshold(threshold)
     if memory is not None:
         domains = _check_memory(memory, domains, len(texts))
     spans_by_article: list[list[Span]] = []
     paragraphs: list[str] = []
+    valid = [isinstance(text, str) for text in texts]
     for i, text in enumerate(texts):
-        text = _check_text(text, f"texts[{i}]")
+        if not valid[i]:
+            if invalid == "raise":
+                _check_text(text, f"texts[{i}]", hint=_INVALID_HINT)
+            spans_by_article.append([])
+            continue
         _warn_if_html(text)
         spans = split_paragraphs(text)
         spans_by_article.append(spans)
@@ -279,6 +318,9 @@ def clean_texts(
     results: list[CleanResult] = []
     row = 0
     for i, (text, spans) in enumerate(zip(texts, spans_by_article)):
+        if not valid[i]:  # kept as it came (invalid="keep"); it has no paragraphs to score
+            results.append(CleanResult(text, 0, 0, 0, valid=False))
+            continue
         scores = final[row : row + len(spans)]
         raws = raw[row : row + len(spans)]
         row += len(spans)
@@ -407,6 +449,7 @@ def clean_frame(
     annotate: bool = False,
     memory: PublisherMemory | None = None,
     domain_column: str | None = None,
+    invalid: Literal["raise", "keep"] = "raise",
 ) -> pd.DataFrame:
     """Clean the articles in ``df[column]``; return a copy with that column cleaned.
 
@@ -415,10 +458,16 @@ def clean_frame(
     ``domain_column`` names the column of publisher domains (missing values: no repetition
     evidence; see :func:`clean_texts`).
 
+    ``invalid`` says what to do with a value of ``column`` that is not a ``str`` (None, NaN,
+    a number): ``"raise"`` (the default) a ``TypeError``, or ``"keep"`` it unchanged in the
+    output (its annotations are None), so one bad row does not fail a Dask partition or a
+    Spark task; count such rows with ``out[column].map(lambda v: isinstance(v, str))``.
+
     Raises
     ------
     TypeError
-        If a value of ``column`` is not a ``str``; the message names its index label.
+        If a value of ``column`` is not a ``str`` and ``invalid="raise"``; the message names
+        its index label.
     ValueError
         If ``column`` is there twice, or ``annotate=True`` would overwrite an existing
         ``f"{column}_paragraphs"`` column.
@@ -432,13 +481,16 @@ def clean_frame(
             f"the frame already has a column {column}_paragraphs, which annotate=True would "
             "overwrite: drop or rename it first"
         )
+    _check_invalid_policy(invalid)
     values = df[column].tolist()
-    for label, value in zip(df.index, values):
-        if value is None or (isinstance(value, float) and value != value):  # None or NaN
-            raise TypeError(
-                f"{column}[{label!r}] is missing (None or NaN): fill or drop missing texts first"
-            )
-        _check_text(value, f"{column}[{label!r}]")
+    if invalid == "raise":  # name the bad row by its index label, before any work
+        for label, value in zip(df.index, values):
+            if value is None or (isinstance(value, float) and value != value):  # None or NaN
+                raise TypeError(
+                    f"{column}[{label!r}] is missing (None or NaN): fill or drop missing texts "
+                    f"first, or {_INVALID_HINT}"
+                )
+            _check_text(value, f"{column}[{label!r}]", hint=_INVALID_HINT)
     domains = None
     if memory is not None:
         if domain_column is None:
@@ -453,11 +505,14 @@ def clean_frame(
         annotate=annotate,
         memory=memory,
         domains=domains,
+        invalid=invalid,
     )
     out = df.copy()
     out[column] = [r.text for r in results]
     if annotate:
-        out[f"{column}_paragraphs"] = [[p.annotation() for p in r.paragraphs] for r in results]
+        out[f"{column}_paragraphs"] = [
+            [p.annotation() for p in r.paragraphs] if r.valid else None for r in results
+        ]
     return out
 
 
