@@ -21,13 +21,14 @@ import hashlib
 import json
 import os
 import platform
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from newsclean.atomic import atomic_file, atomic_write_bytes
+from newsclean.jsonsafe import finite
 from newsclean.scorer import SIGNALS_VERSION, Scorer
 
 ARTIFACT_NAME = "model.npz"
@@ -57,7 +58,7 @@ def library_versions() -> dict[str, str]:
     import scipy
     import sklearn
 
-    from newsclean import __version__
+    from newsclean._version import __version__
 
     return {
         "newsclean": __version__,
@@ -67,19 +68,6 @@ def library_versions() -> dict[str, str]:
         "scipy": scipy.__version__,
         "pandas": pandas.__version__,
     }
-
-
-def _atomic_write_bytes(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a model file is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -> Path:
@@ -97,7 +85,8 @@ def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -
     out.mkdir(parents=True, exist_ok=True)
     artifact = out / ARTIFACT_NAME
     arrays = model.scorer_.to_arrays()
-    _atomic_write_bytes(artifact, lambda fh: np.savez_compressed(fh, **arrays))
+    with atomic_file(artifact, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
     card = {
         "format": CARD_FORMAT,
         "signals_version": SIGNALS_VERSION,
@@ -105,21 +94,19 @@ def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -
         "artifact": ARTIFACT_NAME,
         "sha256": sha256_file(artifact),
         "threshold": float(getattr(model, "threshold", 0.5)),
-        "params": {k: v for k, v in model.get_params().items() if _jsonable(v)},
+        "params": {k: v for k, v in model.get_params().items() if _is_json_scalar(v)},
         "libraries": library_versions(),
         **card_fields,
     }
-    from newsclean.batch_formats import finite  # the rejects' rule; only export needs it
-
     # strict JSON: a metric a split cannot have (PR AUC without boilerplate) is null, not NaN
     payload = json.dumps(finite(card), indent=2, sort_keys=True, default=str, allow_nan=False)
     payload = payload.encode()
     card_path = out / CARD_NAME
-    _atomic_write_bytes(card_path, lambda fh: fh.write(payload))
+    atomic_write_bytes(card_path, payload)
     return card_path
 
 
-def _jsonable(value: Any) -> bool:
+def _is_json_scalar(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool)) or value is None
 
 

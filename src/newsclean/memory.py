@@ -58,7 +58,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from newsclean.atomic import temporary_path
+from newsclean.atomic import atomic_file
 from newsclean.features.segment import split_paragraphs
 
 #: Distinct articles of a domain a paragraph must occur in to count as repeated. Chosen with
@@ -79,6 +79,24 @@ _DIGIT = re.compile(r"\d")
 _DIGEST_SIZE = 8
 _HEX_DIGITS = 2 * _DIGEST_SIZE
 _HEX = re.compile(rf"[0-9a-f]{{1,{_HEX_DIGITS}}}")
+
+
+def check_min_support(value: object, what: str = "min_support") -> int:
+    """``value`` as an int if it is a whole number of at least 2; else a clear error naming
+    ``what``. The rule of every ``min_support`` (the memory's and ``--min-support``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
+    if value < 2:
+        raise ValueError(f"{what} must be at least 2, got {value}")
+    return int(value)
+
+
+def check_floor(value: object, what: str = "floor") -> float:
+    """``value`` as a float if it lies in [0, 1]; else a clear error naming ``what``. The rule
+    of every ``floor`` (the memory's and ``--repetition-floor``)."""
+    if not 0.0 <= float(value) <= 1.0:  # also false for NaN
+        raise ValueError(f"{what} must be between 0 and 1, got {value}")
+    return float(value)
 
 
 def normalise(paragraph: str) -> str:
@@ -198,14 +216,8 @@ class PublisherMemory:
     """
 
     def __init__(self, *, min_support: int = MIN_SUPPORT_DEFAULT, floor: float = FLOOR_DEFAULT):
-        if isinstance(min_support, bool) or not isinstance(min_support, (int, np.integer)):
-            raise TypeError(f"min_support must be an int, got {type(min_support).__name__}")
-        if min_support < 2:
-            raise ValueError(f"min_support must be at least 2, got {min_support}")
-        if not 0.0 <= float(floor) <= 1.0:
-            raise ValueError(f"floor must be between 0 and 1, got {floor}")
-        self.min_support = int(min_support)
-        self.floor = float(floor)
+        self.min_support = check_min_support(min_support)
+        self.floor = check_floor(floor)
         # domain -> paragraph fingerprint -> distinct articles; domain -> article fingerprints
         self._paragraphs: dict[str, dict[int, int]] = {}
         self._articles: dict[str, set[int]] = {}
@@ -389,16 +401,11 @@ class PublisherMemory:
         return memory
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the memory as JSON, atomically (temporary file, then :func:`os.replace`)."""
+        """Write the memory as JSON, atomically (:func:`newsclean.atomic.atomic_file`)."""
         path = Path(path)
-        tmp = temporary_path(path)
-        try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(self.to_dict(), fh, sort_keys=True, separators=(",", ":"))
-                fh.write("\n")
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_file(path, "w", encoding="utf-8") as fh:
+            json.dump(self.to_dict(), fh, sort_keys=True, separators=(",", ":"))
+            fh.write("\n")
         return path
 
     @classmethod
@@ -430,6 +437,14 @@ _cache: dict[str, tuple[tuple[int, int], PublisherMemory]] = {}
 _cache_lock = threading.Lock()
 
 
+def load_memory_with(
+    path: str | os.PathLike, *, min_support: int | None = None, floor: float | None = None
+) -> PublisherMemory:
+    """:func:`load_memory` with ``min_support`` / ``floor`` overriding the file's (None: the
+    file's own); the counts are shared with the cached memory, not copied."""
+    return load_memory(path).with_params(min_support=min_support, floor=floor)
+
+
 def load_memory(path: str | os.PathLike) -> PublisherMemory:
     """:meth:`PublisherMemory.load`, cached per file (reloaded when the file changes).
 
@@ -451,9 +466,12 @@ __all__ = [
     "MIN_SUPPORT_DEFAULT",
     "PublisherMemory",
     "article_fingerprint",
+    "check_floor",
+    "check_min_support",
     "domain_from_url",
     "fingerprint",
     "load_memory",
+    "load_memory_with",
     "normalise",
     "normalise_domain",
     "record_domain",
