@@ -124,6 +124,23 @@ def test_a_card_from_before_the_hard_weight_loads_with_weight_1(tiny_model_dir, 
     assert load_model(tiny_model_dir).get_params()["context_hard_weight"] == 3.0
 
 
+def test_a_loaded_model_without_the_cache_is_built_as_load_model_builds_it(
+    tiny_model_dir, tmp_path
+):
+    # training scores the alias holder this way (load_model's cache would keep an old version)
+    folder = tmp_path / "old"
+    shutil.copytree(tiny_model_dir, folder)
+    card_path = folder / "model_card.json"
+    card = json.loads(card_path.read_text())
+    del card["params"]["context_hard_weight"]
+    card["threshold"] = 0.25
+    card_path.write_text(json.dumps(card))
+    uncached = ParagraphClassifier.from_card(*load_artifact(folder))
+    assert uncached.get_params() == load_model(folder).get_params()
+    assert uncached.get_params()["context_hard_weight"] == 1.0
+    assert uncached.threshold == 0.25
+
+
 def test_the_card_is_strict_json(tiny_model, tmp_path):
     from newsclean.models import export_model
 

@@ -60,7 +60,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-EDITORIAL, BOILERPLATE, EITHER = "editorial", "boilerplate", "either"
+from newsclean.labels import BOILERPLATE, EDITORIAL
+
+#: The label of a paragraph that is neither clearly editorial nor boilerplate (kept as context,
+#: not learned from or scored); the two classes are newsclean's own.
+EITHER = "either"
 USER_COLUMNS = ("article_id", "position", "text", "label")
 USER_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".jsonl", ".json", ".jsonl.gz")
 

@@ -28,6 +28,7 @@ from newsclean.training.augment import (
 )
 from newsclean.training.data import (
     BOILERPLATE,
+    EDITORIAL,
     EITHER,
     DataError,
     data_fingerprint,
@@ -126,7 +127,7 @@ def check_splits(table: pd.DataFrame, sampled: bool = False) -> None:
 def _xy(
     part: pd.DataFrame, implant_weight: float = 1.0
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    y = np.where(part["label"] == BOILERPLATE, "boilerplate", "editorial")
+    y = np.where(part["label"] == BOILERPLATE, BOILERPLATE, EDITORIAL)
     weight = (part["label"] != EITHER).to_numpy(dtype=np.float64)
     weight[is_implanted(part["dataset"])] *= implant_weight
     return part[list(TABLE_COLUMNS)], y, weight
@@ -350,9 +351,9 @@ def _score_holder(
     from newsclean.classifier import ParagraphClassifier
     from newsclean.predict import model_directory
 
-    try:  # not load_model: its cache would keep this version past the alias move
+    try:  # load_model's loading without its cache, which would keep this version past the move
         scorer, card = load_artifact(model_directory(holder_uri))
-        holder = ParagraphClassifier.from_scorer(scorer, threshold=float(card["threshold"]))
+        holder = ParagraphClassifier.from_card(scorer, card)
     except Exception as exc:  # a holder we cannot load cannot defend its alias
         log.warning("could not load %s (%s); treating the alias as free", holder_uri, exc)
         return None
