@@ -102,10 +102,11 @@ _SLUG_WORD = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"\w+")
 
 
-def data_fingerprint(paths: Iterable[Path]) -> str:
-    """SHA-256 over the bytes of the data files used (sorted by name)."""
+def digest_data_files(paths: Iterable[Path]) -> str:
+    """SHA-256 over the bytes of the data files used (sorted by name); the model card and the
+    MLflow run record it as ``data_fingerprint``."""
     digest = hashlib.sha256()
-    # By name, so the same files give the same fingerprint wherever they are read from.
+    # By name, so the same files give the same digest wherever they are read from.
     for path in sorted({Path(p).resolve() for p in paths}, key=lambda path: path.name):
         digest.update(path.name.encode())
         with open(path, "rb") as fh:
@@ -419,7 +420,7 @@ __all__ = [
     "USER_COLUMNS",
     "DataError",
     "apply_label_rules",
-    "data_fingerprint",
+    "digest_data_files",
     "is_shared_data",
     "load_labelled",
     "load_shared",

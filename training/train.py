@@ -31,7 +31,7 @@ from newsclean.training.data import (
     EDITORIAL,
     EITHER,
     DataError,
-    data_fingerprint,
+    digest_data_files,
     load_labelled,
     sample_articles,
 )
@@ -79,7 +79,7 @@ class TrainResult:
     test: dict[str, dict[str, float]]
     test_scores: pd.DataFrame
     appeal: dict[str, dict[str, float]]
-    fingerprint: str
+    data_digest: str
     n_rows: dict[str, int]
     seconds: dict[str, float]
 
@@ -88,7 +88,8 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
     """Load, sample, split and augment the labelled data.
 
     Returns the table, the appeal test table (held-out articles with held-out appeal lines
-    implanted; None without the shared data's appeal pool) and the data fingerprint.
+    implanted; None without the shared data's appeal pool) and the data's digest
+    (:func:`~newsclean.training.data.digest_data_files`).
     """
     table, files = load_labelled(config.data)
     if config.sample:
@@ -108,7 +109,7 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
                 rate=config.augment_rate,
                 appeal_lines=config.augment_lines,
             )
-    return table, appeal_table, data_fingerprint(files)
+    return table, appeal_table, digest_data_files(files)
 
 
 def check_splits(table: pd.DataFrame, sampled: bool = False) -> None:
@@ -142,7 +143,7 @@ def _scored(model: ParagraphClassifier, part: pd.DataFrame) -> pd.DataFrame:
 def fit_and_evaluate(
     table: pd.DataFrame,
     config: TrainConfig,
-    fingerprint: str = "",
+    data_digest: str = "",
     appeal_table: pd.DataFrame | None = None,
 ) -> TrainResult:
     """Fit on the train split, pick the threshold on validation, evaluate on test."""
@@ -181,7 +182,7 @@ def fit_and_evaluate(
         test=evaluate_by(test, "dataset", threshold),
         test_scores=test,
         appeal=appeal,
-        fingerprint=fingerprint,
+        data_digest=data_digest,
         n_rows={f"{k}_rows": len(v) for k, v in parts.items()}
         | {f"{k}_domains": int(v["domain"].nunique()) for k, v in parts.items()},
         seconds=seconds,
@@ -223,7 +224,7 @@ def run_training(config: TrainConfig) -> TrainResult:
 
     started = time.perf_counter()
     # Data first: bad data touches no tracking store and leaves no failed run behind.
-    table, appeal_table, fingerprint = prepare_table(config)
+    table, appeal_table, data_digest = prepare_table(config)
     check_splits(table, sampled=bool(config.sample))
     mlflow = tracking.configure_mlflow()
     mlflow.set_experiment(config.experiment)
@@ -239,10 +240,10 @@ def run_training(config: TrainConfig) -> TrainResult:
                 # What happened, not what was asked: without the shared data's appeal pools
                 # (a user's own data) nothing is implanted.
                 "augment": config.augment and appeal_table is not None,
-                "data_fingerprint": fingerprint,
+                "data_fingerprint": data_digest,
             }
         )
-        result = fit_and_evaluate(table, config, fingerprint, appeal_table)
+        result = fit_and_evaluate(table, config, data_digest, appeal_table)
         model = result.model
         mlflow.log_params({f"model__{k}": v for k, v in model.get_params(deep=True).items()})
         train_rows = table.loc[
@@ -276,7 +277,7 @@ def run_training(config: TrainConfig) -> TrainResult:
         )
 
         card_fields = {
-            "data_fingerprint": fingerprint,
+            "data_fingerprint": data_digest,
             "mlflow_run_id": run.info.run_id,
             "metrics": {"test": result.test["all"], "validation": result.validation["all"]},
             "metrics_by_dataset": result.test,

@@ -136,7 +136,7 @@ def build_memory(
 ) -> PublisherMemory:
     """The first pass of ``--repetition``: count every valid record of ``sources`` per domain.
 
-    Streams each input (records are not kept, only fingerprints), counts exactly the records the
+    Streams each input (records are not kept, only paragraph hashes), counts exactly the records the
     cleaning pass will clean (same validation; rejects are reported by that pass), and adds to
     ``memory`` when given. An input that cannot be read to the end raises
     :class:`IncompleteMemoryError`: every shard's result depends on every input's counts, so a
