@@ -160,6 +160,7 @@ class PoolMap:
         self.broken = False
 
     def shutdown(self, *, cancel: bool = False) -> None:
+        """Stop the pool once its tasks are done (``cancel``: drop those not started)."""
         self.executor.shutdown(wait=True, cancel_futures=cancel)
 
 

@@ -13,9 +13,11 @@ from pathlib import Path
 from newsclean.atomic import TEMPORARY_GLOB, temporaries_of
 from newsclean.batch.formats import SUFFIXES, format_of
 
+#: What a run records of its options, inputs and model (``--resume`` needs the same).
+RUN_FILE = "_run.json"
+#: The publisher memory ``--repetition`` writes.
+MEMORY_FILE = "memory.json"
 _PART = "part-[0-9][0-9][0-9][0-9][0-9].*"  # part-00000.jsonl: not a user's part-time.txt
-
-
 #: Names of the files newsclean writes in an output directory (``--overwrite`` deletes them).
 _OWN_FILES = (
     _PART,
@@ -23,18 +25,10 @@ _OWN_FILES = (
     TEMPORARY_GLOB,
     "stats.json",
     "rejects.jsonl",
-    "_run.json",
-    "memory.json",
+    RUN_FILE,
+    MEMORY_FILE,
 )
-
-
 _OWN_DIRS = ("_done", "_stats", "_rejects")
-
-
-RUN_FILE = "_run.json"
-
-
-MEMORY_FILE = "memory.json"
 
 
 @dataclass(frozen=True)
@@ -47,6 +41,7 @@ class Layout:
     rejects: Path | None = None
 
     def part(self, i: int) -> Path | None:
+        """Shard ``i``'s output file (None: stdout)."""
         if self.single is not None:
             return self.single
         if self.root is None:
@@ -54,14 +49,17 @@ class Layout:
         return self.root / f"part-{i:05d}{SUFFIXES[self.fmt]}"
 
     def shard_rejects(self, i: int) -> Path | None:
+        """Shard ``i``'s rejects (the run's rejects file without a shard directory)."""
         if self.root is None:
             return self.rejects
         return self.root / "_rejects" / f"{i:05d}.jsonl"
 
     def shard_stats(self, i: int) -> Path | None:
+        """Shard ``i``'s counts in a shard directory (None otherwise)."""
         return None if self.root is None else self.root / "_stats" / f"{i:05d}.json"
 
     def done(self, i: int) -> Path | None:
+        """Shard ``i``'s completion marker in a shard directory (None otherwise)."""
         return None if self.root is None else self.root / "_done" / f"{i:05d}"
 
     @property
@@ -75,6 +73,7 @@ class Layout:
 
     @property
     def stats(self) -> Path | None:
+        """Where the merged counts go (None for stdout)."""
         if self.root is not None:
             return self.root / "stats.json"
         if self.single is not None:
@@ -98,7 +97,7 @@ def asks_for_directory(output: str) -> bool:
 
 
 def make_layout(output: str | None, fmt: str, rejects: str | None) -> Layout:
-    """The layout for ``-o OUTPUT`` (see the module docstring for the rules)."""
+    """The layout for ``-o OUTPUT`` (see :mod:`newsclean.batch.options` for the rules)."""
     if output in (None, "-"):
         return Layout(fmt, rejects=Path(rejects) if rejects else None)
     out = Path(output)

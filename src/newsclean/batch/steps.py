@@ -194,7 +194,7 @@ def _has_value(value: object) -> bool:
 
 
 class DomainTexts(NamedTuple):
-    """A batch's texts and their publisher domains (what :func:`clean` sends to the job when
+    """A batch's texts and their publisher domains (what :func:`clean_batches` sends to the job when
     ``domain_of`` is given)."""
 
     texts: list[str]

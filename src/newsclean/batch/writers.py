@@ -467,6 +467,7 @@ class RejectsWriter:
             self._stream = stream if stream is not None else sys.stderr
 
     def write(self, entry: dict) -> None:
+        """Write one reject entry as a JSON line."""
         line = dumps_line(entry)
         if self._fh is not None:
             self._fh.write(line)
@@ -475,11 +476,13 @@ class RejectsWriter:
             self._stream.flush()
 
     def commit(self) -> None:
+        """Finish the file and move it to its final name (nothing for a stream)."""
         if self._fh is not None:
             self._fh.close()
             self._pending.commit()
 
     def abort(self) -> None:
+        """Close and delete the temporary file (nothing for a stream)."""
         if self._fh is not None:
             self._fh.close()
             self._pending.abort()
