@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from newsclean.models import SEAL_FIELD, seal_card
 
 from newsclean import batch
 from newsclean.batch import engines, pipeline
@@ -427,10 +428,58 @@ def test_resume_with_another_model_is_refused(tmp_path, tiny_model_dir, capsys):
     card = json.loads((model / "model_card.json").read_text())
     card["sha256"] = hashlib.sha256((model / "model.npz").read_bytes()).hexdigest()
     (model / "model_card.json").write_text(json.dumps(card))
+    seal_card(model)  # a consistent folder of other weights, not a damaged one
     cmd = [sys.executable, "-m", "newsclean.cli", "clean", *opts, "--resume"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False)
     assert proc.returncode == 2 and "cleaned with another model" in proc.stderr
     assert not (out / "_done" / "00001").exists()
+
+
+def test_run_file_records_the_effective_threshold_and_the_checked_card(tmp_path, tiny_model_dir):
+    inputs = _three_shards(tmp_path)
+    card = json.loads((tiny_model_dir / "model_card.json").read_text())
+    base = [*inputs, "--model", str(tiny_model_dir), "-q"]
+    assert run([*base, "-o", str(tmp_path / "own")]) == 0
+    recorded = json.loads((tmp_path / "own" / "_run.json").read_text())
+    assert recorded["threshold"] == card["threshold"]
+    assert recorded["model_card_seal"] == card[SEAL_FIELD]
+    assert run([*base, "-o", str(tmp_path / "given"), "--threshold", "0.25"]) == 0
+    assert json.loads((tmp_path / "given" / "_run.json").read_text())["threshold"] == 0.25
+
+
+def test_resume_with_a_card_of_another_threshold_is_refused(tmp_path, tiny_model_dir, capsys):
+    inputs = _three_shards(tmp_path)
+    out, model = tmp_path / "out", tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    opts = [*inputs, "-o", str(out), "--model", str(model), "-q"]
+    assert run(opts) == 0
+    (out / "_done" / "00001").unlink()
+    # The same weights with another threshold chosen on purpose (resealed), resumed in a new
+    # process (this one keeps the card it loaded first).
+    card = json.loads((model / "model_card.json").read_text())
+    card["threshold"] = 0.05
+    (model / "model_card.json").write_text(json.dumps(card))
+    seal_card(model)
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", *opts, "--resume"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert proc.returncode == 2 and "would mix two thresholds" in proc.stderr
+    assert not (out / "_done" / "00001").exists()
+
+
+def test_a_card_whose_threshold_was_edited_stops_the_run(tmp_path, tiny_model_dir):
+    inputs = _three_shards(tmp_path)
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    card = json.loads((model / "model_card.json").read_text())
+    card["threshold"] = 0.05
+    (model / "model_card.json").write_text(json.dumps(card))
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", *inputs, "-o", "out", "-q"]
+    proc = subprocess.run(
+        [*cmd, "--model", str(model)], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert proc.returncode == 2
+    assert "model_card.json" in proc.stderr and "'threshold'" in proc.stderr
+    assert not (tmp_path / "out" / "part-00000.jsonl").exists()
 
 
 def test_jobs_2_gives_the_same_bytes_as_jobs_1(tmp_path, tiny_model_dir):

@@ -33,6 +33,7 @@ from newsclean.batch.readers import read_jsonl_stream
 from newsclean.batch.stats import format_summary, merge_stats
 from newsclean.batch.writers import concat_files
 from newsclean.memory import PublisherMemory, load_memory_with
+from newsclean.models import SEAL_FIELD
 
 #: BatchConfig fields of the publisher memory; left out of ``_run.json`` when unset, so runs
 #: without ``--repetition`` / ``--memory`` keep their identity.
@@ -193,7 +194,7 @@ def run_clean(args: argparse.Namespace) -> int:
     todo = list(range(len(sources)))
     if sources != ["-"]:
         if layout.root is not None:
-            code = _prepare_directory(layout.root, args, cfg, sources, card["sha256"])
+            code = _prepare_directory(layout.root, args, cfg, sources, card)
             if code:
                 return code
             done = [i for i in todo if layout.done(i).exists()] if args.resume else []
@@ -277,14 +278,22 @@ def run_clean(args: argparse.Namespace) -> int:
 
 
 def _prepare_directory(
-    root: Path, args, cfg: BatchConfig, sources: list[str], model_sha256: str
+    root: Path, args, cfg: BatchConfig, sources: list[str], card: dict[str, Any]
 ) -> int:
+    """Clear (``--overwrite``) or check (``--resume``) an output directory and write its
+    ``_run.json``; return an exit code (0: go on)."""
     root.mkdir(parents=True, exist_ok=True)
     # The memory --repetition writes lies in the output: its path is not an option.
     own = dataclasses.replace(cfg, memory=None) if args.repetition else cfg
     identity = run_identity(own, sources) | memory_identity(args)
-    # The model's own hash, not its path: the shipped default changes with the package.
+    # The model's own hash, not its path: the shipped default changes with the package; and
+    # the seal of its checked card, which covers the card's threshold.
+    model_sha256 = card["sha256"]
     identity["model_sha256"] = model_sha256
+    identity["model_card_seal"] = card.get(SEAL_FIELD)
+    # The threshold paragraphs are removed at: --threshold, else the model card's.
+    threshold = card["threshold"] if cfg.threshold is None else cfg.threshold
+    identity["threshold"] = threshold
     run_file = root / RUN_FILE
     if args.overwrite:
         clear_output(root)
@@ -298,16 +307,30 @@ def _prepare_directory(
                 file=sys.stderr,
             )
             return 2
-        if previous != identity:
+        # The seal adds nothing to compare: it covers the model's hash and the threshold.
+        decided = ("threshold", "model_card_seal")
+        if _without(previous, decided) != _without(identity, decided):
             print(
                 f"newsclean clean: error: {root} was written with other inputs or options "
                 f"(see {run_file}); --resume needs the same ones, or use --overwrite",
                 file=sys.stderr,
             )
             return 2
+        if previous.get("threshold") != threshold:
+            print(
+                f"newsclean clean: error: {root} was cleaned at threshold "
+                f"{previous.get('threshold', '(not recorded)')} and this run's is {threshold} "
+                f"(see {run_file}); --resume would mix two thresholds' output: use --overwrite",
+                file=sys.stderr,
+            )
+            return 2
     remove_temporaries(root)  # left by a killed run
     atomic_write_text(run_file, json.dumps(identity, indent=2, sort_keys=True) + "\n")
     return 0
+
+
+def _without(record: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in keys}
 
 
 def _with_skipped(ran: list[dict], layout: Layout, n: int) -> list[dict]:
