@@ -37,7 +37,6 @@ from newsclean.features.signals import (
     VOICE_NAMES,
     WINDOW_DEFAULT,
     place_signals,
-    voice_signals,
     word_entries,
 )
 from newsclean.features.table import scan_table
@@ -94,9 +93,8 @@ class Part:
 def featurise(table, scaling=None) -> tuple[Part, tuple[np.ndarray, np.ndarray]]:
     X, y, weight = _xy(table)
     scan = scan_table(X, ParagraphClassifier().max_chars)
-    voice = voice_signals(scan)
-    features, scaling = first_pass_features(
-        scan, voice, WINDOW_DEFAULT, N_FEATURES_DEFAULT, scaling
+    features, scaling, voice = first_pass_features(
+        scan, n_features=N_FEATURES_DEFAULT, window=WINDOW_DEFAULT, scaling=scaling
     )
     part = Part(
         features=features,

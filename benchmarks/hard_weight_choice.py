@@ -49,10 +49,10 @@ def measure(seed: int, weights: list[float], data: Path) -> list[dict]:
     """One row per weight for split ``seed`` (see the module docstring)."""
     rows = []
     config = TrainConfig(data=data, seed=seed)
-    table, appeal_table, fingerprint = prepare_table(config)
+    table, appeal_table, data_digest = prepare_table(config)
     for weight in weights:
         config.model_params = {"context_hard_weight": weight}
-        result = fit_and_evaluate(table, config, fingerprint, appeal_table)
+        result = fit_and_evaluate(table, config, data_digest, appeal_table)
         test = result.test_scores
         appeal = _scored(result.model, appeal_table)
         story = test.loc[test["label"] == EDITORIAL, "score"].to_numpy()

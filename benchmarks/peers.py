@@ -28,7 +28,7 @@ import html
 import re
 from collections.abc import Sequence
 
-EDITORIAL, BOILERPLATE = "editorial", "boilerplate"
+from newsclean.labels import BOILERPLATE, EDITORIAL
 
 # -- jusText ------------------------------------------------------------------------------------
 #: jusText's own defaults (``justext.core``), repeated so reports can name them.

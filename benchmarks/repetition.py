@@ -132,7 +132,7 @@ def build_memory(texts: list[str], domains: list[str]) -> tuple[PublisherMemory,
 
 
 def row_support(rows: pd.DataFrame, memory: PublisherMemory, index: list[np.ndarray]) -> np.ndarray:
-    """Support of every row (distinct articles of its domain with the same fingerprint)."""
+    """Support of every row (distinct articles of its domain with the same paragraph hash)."""
     support = np.zeros(len(rows), dtype=np.int64)
     texts, domains = rows["text"].to_numpy(), rows["domain"].to_numpy()
     for idx in index:

@@ -12,7 +12,11 @@ An exported model is a folder with two files:
     ``model.npz``.
 
 :func:`load_artifact` checks the SHA-256 against the card *before* reading the arrays and refuses
-a mismatch; arrays are read with ``allow_pickle=False``.
+a mismatch; arrays are read with ``allow_pickle=False``. The card's decisive fields (those that
+decide which paragraphs are removed: :data:`DECISIVE_FIELDS`, the threshold among them) are
+sealed at export by ``decisive_sha256``; a card edited after export (a threshold changed by
+hand) is refused, naming the file and the field, unless it is deliberately resealed with
+:func:`seal_card`.
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ import hashlib
 import json
 import os
 import platform
-import tempfile
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from newsclean.atomic import atomic_file, atomic_write_bytes
+from newsclean.jsonsafe import finite
 from newsclean.scorer import SIGNALS_VERSION, Scorer
 
 ARTIFACT_NAME = "model.npz"
@@ -36,6 +42,11 @@ CARD_FORMAT = 2
 CARD_NAME = "model_card.json"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
 _HASH_CHUNK = 1 << 20
+#: Card fields that decide which paragraphs the model removes (with the arrays, which ``sha256``
+#: pins). Parameters in ``params`` only matter to a refit: the scorer's own arrays fix the rest.
+DECISIVE_FIELDS = ("artifact", "sha256", "threshold")
+#: The card field holding the SHA-256 of the decisive fields (:func:`card_seal`).
+SEAL_FIELD = "decisive_sha256"
 
 
 class ModelIntegrityError(RuntimeError):
@@ -57,7 +68,7 @@ def library_versions() -> dict[str, str]:
     import scipy
     import sklearn
 
-    from newsclean import __version__
+    from newsclean._version import __version__
 
     return {
         "newsclean": __version__,
@@ -67,19 +78,6 @@ def library_versions() -> dict[str, str]:
         "scipy": scipy.__version__,
         "pandas": pandas.__version__,
     }
-
-
-def _atomic_write_bytes(path: Path, write) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; a model file is meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -> Path:
@@ -97,7 +95,8 @@ def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -
     out.mkdir(parents=True, exist_ok=True)
     artifact = out / ARTIFACT_NAME
     arrays = model.scorer_.to_arrays()
-    _atomic_write_bytes(artifact, lambda fh: np.savez_compressed(fh, **arrays))
+    with atomic_file(artifact, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
     card = {
         "format": CARD_FORMAT,
         "signals_version": SIGNALS_VERSION,
@@ -105,21 +104,86 @@ def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -
         "artifact": ARTIFACT_NAME,
         "sha256": sha256_file(artifact),
         "threshold": float(getattr(model, "threshold", 0.5)),
-        "params": {k: v for k, v in model.get_params().items() if _jsonable(v)},
+        "params": {k: v for k, v in model.get_params().items() if _is_json_scalar(v)},
         "libraries": library_versions(),
         **card_fields,
     }
-    from newsclean.batch_formats import finite  # the rejects' rule; only export needs it
-
-    # strict JSON: a metric a split cannot have (PR AUC without boilerplate) is null, not NaN
-    payload = json.dumps(finite(card), indent=2, sort_keys=True, default=str, allow_nan=False)
-    payload = payload.encode()
+    card = finite(card)
+    card[SEAL_FIELD] = card_seal(card)
     card_path = out / CARD_NAME
-    _atomic_write_bytes(card_path, lambda fh: fh.write(payload))
+    _write_card(card_path, card)
     return card_path
 
 
-def _jsonable(value: Any) -> bool:
+def _write_card(path: Path, card: dict[str, Any]) -> None:
+    # strict JSON: a metric a split cannot have (PR AUC without boilerplate) is null, not NaN
+    payload = json.dumps(finite(card), indent=2, sort_keys=True, default=str, allow_nan=False)
+    atomic_write_bytes(path, payload.encode())
+
+
+def card_seal(card: dict[str, Any]) -> str:
+    """SHA-256 of a card's :data:`DECISIVE_FIELDS` (canonical JSON; the threshold as a float,
+    as :func:`read_card` reads it).
+
+    Examples
+    --------
+    >>> card = {"artifact": "model.npz", "sha256": "ab", "threshold": 0.5}
+    >>> card_seal(card) == card_seal({**card, "threshold": 0.05})
+    False
+    """
+    decisive = {name: card.get(name) for name in DECISIVE_FIELDS}
+    if isinstance(decisive["threshold"], (int, float)) and not isinstance(
+        decisive["threshold"], bool
+    ):
+        decisive["threshold"] = float(decisive["threshold"])
+    return hashlib.sha256(json.dumps(decisive, sort_keys=True).encode()).hexdigest()
+
+
+def seal_card(directory: str | os.PathLike) -> Path:
+    """Accept a model card's decisive fields as they are now: write their seal into the card.
+
+    For a card exported before the seal existed, or a threshold changed on purpose (a reviewed
+    decision, not an accident). The artifact's SHA-256 must still match; nothing is retrained
+    and ``model.npz`` is not touched. Returns the card's path.
+    """
+    directory = Path(directory)
+    path = directory / CARD_NAME
+    card = json.loads(path.read_text())
+    checked = read_card(directory)
+    actual = sha256_file(directory / ARTIFACT_NAME)
+    if actual != checked.get("sha256"):
+        raise ModelIntegrityError(
+            f"refusing to seal {path}: {ARTIFACT_NAME}'s SHA-256 is {actual}, not the card's"
+        )
+    card[SEAL_FIELD] = card_seal(checked)
+    _write_card(path, card)
+    return path
+
+
+def _check_seal(card: dict[str, Any], path: Path) -> None:
+    """Refuse a card whose decisive fields changed after export (see :func:`card_seal`)."""
+    seal = card.get(SEAL_FIELD)
+    if seal is None:
+        warnings.warn(
+            f"model card {path} has no {SEAL_FIELD} (exported by an older newsclean), so an "
+            f"edited threshold cannot be detected; check its threshold ({card['threshold']}) "
+            "and seal it with newsclean.models.seal_card(DIR), or re-export the model",
+            UserWarning,
+            stacklevel=3,
+        )
+        return
+    if seal != card_seal(card):
+        raise ModelIntegrityError(
+            f"refusing to load {path}: its field 'threshold' ({card['threshold']}) or another "
+            f"decisive field ({', '.join(DECISIVE_FIELDS)}) was changed after export, so it no "
+            f"longer matches the card's {SEAL_FIELD}. Re-export the model (or reinstall "
+            "newsclean for the shipped one); to keep a threshold chosen on purpose, pass "
+            "--threshold / threshold= when cleaning, or reseal with "
+            "newsclean.models.seal_card(DIR)."
+        )
+
+
+def _is_json_scalar(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool)) or value is None
 
 
@@ -166,7 +230,8 @@ def load_artifact(directory: str | os.PathLike) -> tuple[Scorer, dict[str, Any]]
     Raises
     ------
     ModelIntegrityError
-        If the artifact's SHA-256 differs from the card's; nothing is read from it then.
+        If the artifact's SHA-256 differs from the card's, or a decisive field of the card
+        (the threshold) no longer matches its seal; nothing is read from the artifact then.
     ValueError
         If the folder was written for other signals or by an older newsclean (retrain).
     """
@@ -193,6 +258,7 @@ def load_artifact(directory: str | os.PathLike) -> tuple[Scorer, dict[str, Any]]
             f"{card.get('sha256')}. The file was changed or corrupted after export; re-export "
             "it with `newsclean train --export`, or reinstall newsclean for the shipped model."
         )
+    _check_seal(card, directory / CARD_NAME)
     with np.load(artifact, allow_pickle=False) as arrays:
         # Read-only: one loaded model is shared by every caller and thread of the process.
         frozen = {name: arrays[name] for name in arrays.files}
@@ -205,11 +271,15 @@ __all__ = [
     "ARTIFACT_NAME",
     "CARD_FORMAT",
     "CARD_NAME",
+    "DECISIVE_FIELDS",
     "DEFAULT_MODEL_DIR",
+    "SEAL_FIELD",
     "ModelIntegrityError",
+    "card_seal",
     "check_threshold",
     "export_model",
     "load_artifact",
     "read_card",
+    "seal_card",
     "sha256_file",
 ]

@@ -17,19 +17,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from newsclean.models import SEAL_FIELD, seal_card
 
 from newsclean import batch
-from newsclean.batch_formats import expand_inputs, read_csv, read_jsonl
-from newsclean.batch_steps import (
-    REASONS,
+from newsclean.batch import engines, pipeline
+from newsclean.batch import run as batch_run
+from newsclean.batch.config import BatchConfig
+from newsclean.batch.readers import expand_inputs, read_csv, read_jsonl
+from newsclean.batch.records import REASONS, Item, items_from_dicts
+from newsclean.batch.steps import (
     CleanJob,
-    Item,
     Shard,
     batched,
-    clean,
-    items_from_dicts,
+    clean_batches,
     validate,
-    write,
+    write_batches,
 )
 from newsclean.cli import parse_args
 from tests.corpus import make_article
@@ -131,7 +133,7 @@ def test_clean_step_with_a_stub_job_counts_and_sets_fields():
     batches = batched(items_from_dicts([{"text": "ab"}, {"text": "cd"}, {"text": "e"}]), 2)
     out = [
         it.record
-        for b in clean(
+        for b in clean_batches(
             batches, shard, job=job, output_field="clean", annotation_field="clean_paragraphs"
         )
         for it in b
@@ -149,7 +151,7 @@ def test_write_step_counts_and_routes_writer_rejects():
             return len(records) - 1
 
     shard = Shard(index=0, n_shards=1, source="mem", pos_name="row")
-    write(batched(items_from_dicts([{"id": i} for i in range(4)]), 2), shard, HalfWriter())
+    write_batches(batched(items_from_dicts([{"id": i} for i in range(4)]), 2), shard, HalfWriter())
     assert shard.stats["written"] == 2
     assert [(r["row"], r["id"], r["reason"]) for r in shard.rejected] == [
         (2, 1, "schema_mismatch"),
@@ -161,7 +163,7 @@ def test_clean_job_matches_library(tiny_model_dir):
     from newsclean import clean_texts
 
     texts = [article(1), article(2)]
-    got = CleanJob(model=str(tiny_model_dir), annotate=True)(texts)
+    got = CleanJob(BatchConfig(model=str(tiny_model_dir), annotate=True))(texts)
     want = clean_texts(texts, model=str(tiny_model_dir), annotate=True)
     assert [g[0] for g in got] == [w.text for w in want]
     assert [len(g[4]) for g in got] == [w.n_paragraphs for w in want]
@@ -360,7 +362,7 @@ def test_kill_midway_then_resume_is_byte_identical(tmp_path, tiny_model_dir, mon
     clean_run, killed = tmp_path / "clean", tmp_path / "killed"
     assert run([*inputs, "-o", str(clean_run), *opts]) == 0
 
-    real_write = batch.write
+    real_write = pipeline.write_batches
 
     def dying_write(batches, shard, writer):
         if shard.index == 1:
@@ -370,9 +372,9 @@ def test_kill_midway_then_resume_is_byte_identical(tmp_path, tiny_model_dir, mon
                     raise KeyboardInterrupt  # the process dies mid-shard
         real_write(batches, shard, writer)
 
-    monkeypatch.setattr(batch, "write", dying_write)
+    monkeypatch.setattr(pipeline, "write_batches", dying_write)
     assert run([*inputs, "-o", str(killed), *opts]) == 130  # Ctrl-C: a message, no traceback
-    monkeypatch.setattr(batch, "write", real_write)
+    monkeypatch.setattr(pipeline, "write_batches", real_write)
     assert (killed / "_done" / "00000").exists() and not (killed / "_done" / "00001").exists()
     assert not (killed / "part-00001.jsonl").exists()  # only its temporary file
 
@@ -426,10 +428,58 @@ def test_resume_with_another_model_is_refused(tmp_path, tiny_model_dir, capsys):
     card = json.loads((model / "model_card.json").read_text())
     card["sha256"] = hashlib.sha256((model / "model.npz").read_bytes()).hexdigest()
     (model / "model_card.json").write_text(json.dumps(card))
+    seal_card(model)  # a consistent folder of other weights, not a damaged one
     cmd = [sys.executable, "-m", "newsclean.cli", "clean", *opts, "--resume"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False)
     assert proc.returncode == 2 and "cleaned with another model" in proc.stderr
     assert not (out / "_done" / "00001").exists()
+
+
+def test_run_file_records_the_effective_threshold_and_the_checked_card(tmp_path, tiny_model_dir):
+    inputs = _three_shards(tmp_path)
+    card = json.loads((tiny_model_dir / "model_card.json").read_text())
+    base = [*inputs, "--model", str(tiny_model_dir), "-q"]
+    assert run([*base, "-o", str(tmp_path / "own")]) == 0
+    recorded = json.loads((tmp_path / "own" / "_run.json").read_text())
+    assert recorded["threshold"] == card["threshold"]
+    assert recorded["model_card_seal"] == card[SEAL_FIELD]
+    assert run([*base, "-o", str(tmp_path / "given"), "--threshold", "0.25"]) == 0
+    assert json.loads((tmp_path / "given" / "_run.json").read_text())["threshold"] == 0.25
+
+
+def test_resume_with_a_card_of_another_threshold_is_refused(tmp_path, tiny_model_dir, capsys):
+    inputs = _three_shards(tmp_path)
+    out, model = tmp_path / "out", tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    opts = [*inputs, "-o", str(out), "--model", str(model), "-q"]
+    assert run(opts) == 0
+    (out / "_done" / "00001").unlink()
+    # The same weights with another threshold chosen on purpose (resealed), resumed in a new
+    # process (this one keeps the card it loaded first).
+    card = json.loads((model / "model_card.json").read_text())
+    card["threshold"] = 0.05
+    (model / "model_card.json").write_text(json.dumps(card))
+    seal_card(model)
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", *opts, "--resume"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert proc.returncode == 2 and "would mix two thresholds" in proc.stderr
+    assert not (out / "_done" / "00001").exists()
+
+
+def test_a_card_whose_threshold_was_edited_stops_the_run(tmp_path, tiny_model_dir):
+    inputs = _three_shards(tmp_path)
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    card = json.loads((model / "model_card.json").read_text())
+    card["threshold"] = 0.05
+    (model / "model_card.json").write_text(json.dumps(card))
+    cmd = [sys.executable, "-m", "newsclean.cli", "clean", *inputs, "-o", "out", "-q"]
+    proc = subprocess.run(
+        [*cmd, "--model", str(model)], capture_output=True, text=True, cwd=tmp_path, check=False
+    )
+    assert proc.returncode == 2
+    assert "model_card.json" in proc.stderr and "'threshold'" in proc.stderr
+    assert not (tmp_path / "out" / "part-00000.jsonl").exists()
 
 
 def test_jobs_2_gives_the_same_bytes_as_jobs_1(tmp_path, tiny_model_dir):
@@ -823,7 +873,9 @@ def test_an_interrupted_shard_leaves_no_temporary_file(dump, tmp_path, tiny_mode
         yield  # a generator, as the real mappers are
 
     with pytest.raises(KeyboardInterrupt):
-        batch.process_shard(0, 1, str(dump), batch._config(args), layout, mapper=interrupted)
+        batch.process_shard(
+            0, 1, str(dump), batch_run.config_from_args(args), layout, mapper=interrupted
+        )
     assert not [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
 
 
@@ -1128,7 +1180,7 @@ def test_a_dead_worker_costs_a_retry_not_the_run(tmp_path, tiny_model_dir):
 
 
 def test_a_retried_shard_counts_once_in_the_progress(monkeypatch):
-    pool = object.__new__(batch.PoolMap)  # no processes: the shard runs are faked below
+    pool = object.__new__(engines.PoolMap)  # no processes: the shard runs are faked below
     pool.broken = False
     pool.renew = lambda: setattr(pool, "broken", False)
     attempts = []
@@ -1145,14 +1197,14 @@ def test_a_retried_shard_counts_once_in_the_progress(monkeypatch):
     def fake_pool(jobs, model):
         yield pool
 
-    monkeypatch.setattr(batch, "process_shard", fake_shard)
-    monkeypatch.setattr(batch, "worker_pool", fake_pool)
+    monkeypatch.setattr(engines, "process_shard", fake_shard)
+    monkeypatch.setattr(engines, "worker_pool", fake_pool)
     totals = [0, 0, 0]
 
     def on_batch(*counts):
         totals[:] = [t + c for t, c in zip(totals, counts)]
 
-    cfg = batch.BatchConfig()
+    cfg = BatchConfig()
     batch.run_local([0, 1, 2], ["a", "b", "c"], cfg, layout=None, jobs=2, on_batch=on_batch)
     assert attempts == [0, 1, 1, 2]
     assert totals == [6, 30, 9]  # three shards of one batch each, shard 1 counted once
@@ -1191,7 +1243,7 @@ def test_a_finished_run_leaves_no_temporaries_of_dead_attempts(
         (layout.root / "_rejects" / f".{index:05d}.jsonl.tmp-4000000").write_text("partial")
         return real_process_shard(index, n, source, cfg, layout, **kwargs)
 
-    monkeypatch.setattr(batch, "process_shard", with_a_dead_attempt)
+    monkeypatch.setattr(engines, "process_shard", with_a_dead_attempt)
     assert run([str(dump), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
     assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
     assert (out / "part-00000.jsonl").exists()

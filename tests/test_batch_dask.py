@@ -10,6 +10,8 @@ import sys
 import pytest
 
 from newsclean import batch
+from newsclean.batch import engines
+from newsclean.batch import run as batch_run
 from tests.test_batch import ROOT, good_records, parse_clean, tree_bytes, write_jsonl
 
 pytest.importorskip("distributed")
@@ -53,7 +55,9 @@ def test_dask_logs_follow_verbosity(tmp_path, tiny_model_dir):
     assert info_lines(stderr("-v"))
 
 
-@pytest.mark.parametrize(("jobs", "workers"), [([], batch.DASK_WORKERS_DEFAULT), (["-j", "1"], 1)])
+@pytest.mark.parametrize(
+    ("jobs", "workers"), [([], engines.DASK_WORKERS_DEFAULT), (["-j", "1"], 1)]
+)
 def test_dask_cluster_size_follows_jobs(tmp_path, tiny_model_dir, monkeypatch, jobs, workers):
     sizes = []
 
@@ -61,7 +65,7 @@ def test_dask_cluster_size_follows_jobs(tmp_path, tiny_model_dir, monkeypatch, j
         sizes.append(workers)  # the LocalCluster's size; the shards run here, without Dask
         return batch.run_local(todo, sources, cfg, layout)
 
-    monkeypatch.setattr(batch, "run_dask", local_instead)
+    monkeypatch.setattr(batch_run, "run_dask", local_instead)
     write_jsonl(tmp_path / "a.jsonl", good_records(3))
     opts = ["--model", str(tiny_model_dir), "-q", "--engine", "dask", *jobs]
     args = parse_clean([str(tmp_path / "a.jsonl"), "-o", str(tmp_path / "out.jsonl"), *opts])

@@ -226,3 +226,33 @@ def test_models_pickled_before_the_hard_weight_train_as_they_did():
     old = ParagraphClassifier.__new__(ParagraphClassifier)
     old.__setstate__(state)
     assert old.get_params()["context_hard_weight"] == 1.0
+
+
+def test_fit_computes_its_inputs_through_the_featurisers_it_names(corpus, monkeypatch):
+    X, y, groups = corpus
+    model = small(context=False)
+    called = []
+    for featuriser in model._make_featurisers():
+        cls = type(featuriser)
+        original = cls._from_scan
+
+        def recording(self, scan, original=original, cls=cls):
+            called.append(cls.__name__)
+            return original(self, scan)
+
+        monkeypatch.setattr(cls, "_from_scan", recording)
+    model.fit(X, y, groups=groups)
+    assert called == ["HashedText", "ShapeFeatures", "VoiceFeatures", "PlaceFeatures"]
+
+
+def test_the_first_pass_inputs_are_the_featurisers_outputs(corpus):
+    X, y, groups = corpus
+    model = small().fit(X, y, groups=groups)
+    scorer = model.scorer_
+    dense = np.hstack(
+        [f.fit_transform(X) for f in model._make_featurisers()[1:]]  # shape, voice, place
+    )
+    assert np.array_equal(scorer.dense_mean, dense.mean(axis=0))
+    words = HashedText(n_features=model.n_features).fit_transform(X)
+    assert len(model.get_feature_names_out()) == words.shape[1] + dense.shape[1]
+    assert model.first_pass_.coef_.shape == (1, words.shape[1] + dense.shape[1])

@@ -1,4 +1,4 @@
-"""Publisher memory: fingerprints, distinct-article counts, the combined decision, files, CLI.
+"""Publisher memory: paragraph hashes, distinct-article counts, the combined decision, files, CLI.
 
 All article text here is hand-written for these tests.
 """
@@ -20,10 +20,10 @@ from newsclean.memory import (
     FLOOR_DEFAULT,
     MIN_SUPPORT_DEFAULT,
     domain_from_url,
-    fingerprint,
     load_memory,
     normalise,
     normalise_domain,
+    paragraph_hash,
     record_domain,
 )
 from tests.test_batch import parse_clean, read_lines, run, tree_bytes, write_jsonl
@@ -77,11 +77,11 @@ def text(paragraphs: list[str]) -> str:
 # Fingerprints and domains
 
 
-def test_fingerprint_is_blake2b_of_the_normalised_text_so_stable_across_processes():
+def test_paragraph_hash_is_blake2b_of_the_normalised_text_so_stable_across_processes():
     expected = int.from_bytes(hashlib.blake2b(b"give now", digest_size=8).digest(), "big")
-    assert fingerprint("Give now") == expected
+    assert paragraph_hash("Give now") == expected
     # Another interpreter (another hash seed) gives the same number: no salted hash().
-    code = "from newsclean.memory import fingerprint; print(fingerprint('Give now'))"
+    code = "from newsclean.memory import paragraph_hash; print(paragraph_hash('Give now'))"
     other = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -95,10 +95,10 @@ def test_fingerprint_is_blake2b_of_the_normalised_text_so_stable_across_processe
 
 def test_normalisation_folds_case_digits_and_whitespace_only():
     assert normalise("  Page 12 of\t30\u00a0 ") == "page 00 of 00"
-    assert fingerprint("SIGN  UP\tNOW") == fingerprint("sign up now")
-    assert fingerprint("© 2024 Valley Courier") == fingerprint("© 2025 Valley Courier")
-    assert fingerprint("Sign up now") != fingerprint("Sign up now!")
-    assert fingerprint("Give now") != fingerprint("Give later")
+    assert paragraph_hash("SIGN  UP\tNOW") == paragraph_hash("sign up now")
+    assert paragraph_hash("© 2024 Valley Courier") == paragraph_hash("© 2025 Valley Courier")
+    assert paragraph_hash("Sign up now") != paragraph_hash("Sign up now!")
+    assert paragraph_hash("Give now") != paragraph_hash("Give later")
 
 
 def test_domains_from_fields_and_urls():
@@ -444,7 +444,7 @@ def test_cli_domain_from_url_and_defaults(tmp_path, graded_model_dir):
     assert stats["reconciled"] and stats["written"] == 7
 
 
-def test_cli_without_memory_options_keeps_its_run_fingerprint(tmp_path, graded_model_dir):
+def test_cli_without_memory_options_keeps_its_run_identity(tmp_path, graded_model_dir):
     src = write_jsonl(tmp_path / "dump.jsonl", _records()[:2])
     out = tmp_path / "out"
     assert run([str(src), "-o", str(out), "--model", str(graded_model_dir), "-q"]) == 0

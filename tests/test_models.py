@@ -4,7 +4,13 @@ import shutil
 import numpy as np
 import pytest
 from newsclean.features import paragraph_table, scan_table
-from newsclean.models import ModelIntegrityError, load_artifact, sha256_file
+from newsclean.models import (
+    SEAL_FIELD,
+    ModelIntegrityError,
+    load_artifact,
+    seal_card,
+    sha256_file,
+)
 
 from newsclean.classifier import ParagraphClassifier
 from newsclean.predict import load_model
@@ -55,6 +61,7 @@ def test_models_of_other_signals_or_formats_are_refused(tiny_model_dir, tmp_path
     card = json.loads((other_signals / "model_card.json").read_text())
     card["sha256"] = sha256_file(other_signals / "model.npz")
     (other_signals / "model_card.json").write_text(json.dumps(card))
+    seal_card(other_signals)  # a consistent card: only the signals differ
     with pytest.raises(ValueError, match="signals version"):
         load_artifact(other_signals)
 
@@ -124,6 +131,24 @@ def test_a_card_from_before_the_hard_weight_loads_with_weight_1(tiny_model_dir, 
     assert load_model(tiny_model_dir).get_params()["context_hard_weight"] == 3.0
 
 
+def test_a_loaded_model_without_the_cache_is_built_as_load_model_builds_it(
+    tiny_model_dir, tmp_path
+):
+    # training scores the alias holder this way (load_model's cache would keep an old version)
+    folder = tmp_path / "old"
+    shutil.copytree(tiny_model_dir, folder)
+    card_path = folder / "model_card.json"
+    card = json.loads(card_path.read_text())
+    del card["params"]["context_hard_weight"]
+    card["threshold"] = 0.25
+    card_path.write_text(json.dumps(card))
+    seal_card(folder)  # a threshold chosen on purpose
+    uncached = ParagraphClassifier.from_card(*load_artifact(folder))
+    assert uncached.get_params() == load_model(folder).get_params()
+    assert uncached.get_params()["context_hard_weight"] == 1.0
+    assert uncached.threshold == 0.25
+
+
 def test_the_card_is_strict_json(tiny_model, tmp_path):
     from newsclean.models import export_model
 
@@ -143,3 +168,62 @@ def test_the_card_is_strict_json(tiny_model, tmp_path):
         "curve": [None, 0.5],
         "numpy": [None, [None, 1.0]],
     }
+
+
+def _edit_card(folder, **fields):
+    card_path = folder / "model_card.json"
+    card = json.loads(card_path.read_text())
+    card.update(fields)
+    card_path.write_text(json.dumps(card))
+    return card
+
+
+def test_a_threshold_edited_after_export_is_refused_naming_the_file_and_field(
+    tiny_model_dir, tmp_path
+):
+    folder = tmp_path / "edited"
+    shutil.copytree(tiny_model_dir, folder)
+    _edit_card(folder, threshold=0.05)
+    with pytest.raises(ModelIntegrityError, match="threshold") as error:
+        load_artifact(folder)
+    assert str(folder / "model_card.json") in str(error.value)
+    with pytest.raises(ModelIntegrityError):
+        load_model(folder)
+
+
+def test_the_shipped_card_is_sealed_and_loads_without_a_warning(recwarn):
+    from newsclean.models import DEFAULT_MODEL_DIR
+
+    card = json.loads((DEFAULT_MODEL_DIR / "model_card.json").read_text())
+    assert SEAL_FIELD in card
+    load_artifact(DEFAULT_MODEL_DIR)
+    assert not [w for w in recwarn if SEAL_FIELD in str(w.message)]
+
+
+def test_a_card_from_before_the_seal_loads_with_a_warning(tiny_model_dir, tmp_path):
+    folder = tmp_path / "old"
+    shutil.copytree(tiny_model_dir, folder)
+    card = json.loads((folder / "model_card.json").read_text())
+    del card[SEAL_FIELD]
+    (folder / "model_card.json").write_text(json.dumps(card))
+    with pytest.warns(UserWarning, match=SEAL_FIELD):
+        _, loaded = load_artifact(folder)
+    assert loaded["threshold"] == card["threshold"]
+
+
+def test_a_threshold_changed_on_purpose_loads_once_resealed(tiny_model_dir, tmp_path):
+    folder = tmp_path / "chosen"
+    shutil.copytree(tiny_model_dir, folder)
+    npz = (folder / "model.npz").read_bytes()
+    _edit_card(folder, threshold=0.8)
+    seal_card(folder)
+    assert load_artifact(folder)[1]["threshold"] == 0.8
+    assert (folder / "model.npz").read_bytes() == npz
+
+
+def test_sealing_refuses_a_changed_artifact(tiny_model_dir, tmp_path):
+    folder = tmp_path / "changed"
+    shutil.copytree(tiny_model_dir, folder)
+    (folder / "model.npz").write_bytes(b"not the exported arrays")
+    with pytest.raises(ModelIntegrityError, match="refusing to seal"):
+        seal_card(folder)

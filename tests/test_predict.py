@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from newsclean.features import split_paragraphs
+from newsclean.models import seal_card
 
 import newsclean
 from newsclean import classify, clean, clean_frame, clean_texts
@@ -215,6 +216,7 @@ def test_model_cache_follows_the_folder_not_the_path_string(tiny_model_dir, tmp_
         shutil.copytree(tiny_model_dir, tmp_path / name / "model")
     card = tmp_path / "b" / "model" / "model_card.json"
     card.write_text(card.read_text().replace('"threshold": ', '"threshold": 0.123, "x": '))
+    seal_card(card.parent)  # the other threshold is chosen on purpose
     monkeypatch.chdir(tmp_path / "a")
     threshold_a = newsclean.load_model("model").threshold
     monkeypatch.chdir(tmp_path / "b")

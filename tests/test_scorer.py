@@ -54,13 +54,12 @@ def test_first_pass_equals_the_fitted_linear_model(tiny_model):
     table, _, _ = _paragraphs_and_lengths(ARTICLES)
     scorer = tiny_model.scorer_
     scan = scan_table(table, scorer.max_chars)
-    features, _ = first_pass_features(
+    features = first_pass_features(
         scan,
-        voice_signals(scan),
-        scorer.window,
-        scorer.n_features,
+        n_features=scorer.n_features,
+        window=scorer.window,
         scaling=(scorer.dense_mean, scorer.dense_scale),
-    )
+    ).matrix
     expected = tiny_model.first_pass_.predict_proba(features)[:, 1]
     assert np.abs(scorer.dense_coef[18:94]).max() > 0  # the neighbour weights are in play
     assert np.allclose(scorer.scores(scan)[0], expected, atol=1e-5)  # word weights are float32

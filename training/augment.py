@@ -208,7 +208,7 @@ def implant_blocks(
 
 
 def pool_files(data_dir: Path) -> list[Path]:
-    """The files the pools are made from (for the data fingerprint), the review included."""
+    """The files the pools are made from (for the data digest), the review included."""
     return [data_dir / "appeal_candidates.parquet", data_dir / "page.parquet", POOL_REVIEW]
 
 

@@ -64,7 +64,11 @@ import numpy as np
 import pandas as pd
 from newsclean.training.yardstick import withheld_publishers
 
-EDITORIAL, BOILERPLATE, EITHER = "editorial", "boilerplate", "either"
+from newsclean.labels import BOILERPLATE, EDITORIAL
+
+#: The label of a paragraph that is neither clearly editorial nor boilerplate (kept as context,
+#: not learned from or scored); the two classes are newsclean's own.
+EITHER = "either"
 USER_COLUMNS = ("article_id", "position", "text", "label")
 USER_SUFFIXES = (".parquet", ".csv", ".csv.gz", ".jsonl", ".json", ".jsonl.gz")
 
@@ -102,10 +106,11 @@ _SLUG_WORD = re.compile(r"[a-z0-9]+")
 _WORD = re.compile(r"\w+")
 
 
-def data_fingerprint(paths: Iterable[Path]) -> str:
-    """SHA-256 over the bytes of the data files used (sorted by name)."""
+def digest_data_files(paths: Iterable[Path]) -> str:
+    """SHA-256 over the bytes of the data files used (sorted by name); the model card and the
+    MLflow run record it as ``data_fingerprint``."""
     digest = hashlib.sha256()
-    # By name, so the same files give the same fingerprint wherever they are read from.
+    # By name, so the same files give the same digest wherever they are read from.
     for path in sorted({Path(p).resolve() for p in paths}, key=lambda path: path.name):
         digest.update(path.name.encode())
         with open(path, "rb") as fh:
@@ -422,7 +427,7 @@ __all__ = [
     "USER_COLUMNS",
     "DataError",
     "apply_label_rules",
-    "data_fingerprint",
+    "digest_data_files",
     "is_shared_data",
     "load_labelled",
     "load_shared",

@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score
 
+from newsclean.labels import BOILERPLATE, EDITORIAL
+
 #: Editorial recall the default threshold must keep on validation data.
 TARGET_EDITORIAL_RECALL = 0.995
 
@@ -200,11 +202,11 @@ def plot_confusion(is_boilerplate: np.ndarray, score: np.ndarray, threshold: flo
     import matplotlib.pyplot as plt
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    predicted = np.where(np.asarray(score) >= threshold, "boilerplate", "editorial")
-    truth = np.where(np.asarray(is_boilerplate, bool), "boilerplate", "editorial")
+    predicted = np.where(np.asarray(score) >= threshold, BOILERPLATE, EDITORIAL)
+    truth = np.where(np.asarray(is_boilerplate, bool), BOILERPLATE, EDITORIAL)
     fig, ax = plt.subplots(figsize=(4.5, 4))
     ConfusionMatrixDisplay.from_predictions(
-        truth, predicted, labels=["editorial", "boilerplate"], ax=ax, colorbar=False
+        truth, predicted, labels=[EDITORIAL, BOILERPLATE], ax=ax, colorbar=False
     )
     ax.set_title(f"threshold {threshold:.3f}")
     fig.tight_layout()

@@ -28,9 +28,10 @@ from newsclean.training.augment import (
 )
 from newsclean.training.data import (
     BOILERPLATE,
+    EDITORIAL,
     EITHER,
     DataError,
-    data_fingerprint,
+    digest_data_files,
     is_shared_data,
     load_labelled,
     sample_articles,
@@ -90,7 +91,7 @@ class TrainResult:
     test: dict[str, dict[str, float]]
     test_scores: pd.DataFrame
     appeal: dict[str, dict[str, float]]
-    fingerprint: str
+    data_digest: str
     n_rows: dict[str, int]
     seconds: dict[str, float]
     #: Metrics on the reviewed yardstick's test articles at ``threshold`` (empty without it).
@@ -112,7 +113,8 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
     """Load, sample, split and augment the labelled data.
 
     Returns the table, the appeal test table (held-out articles with held-out appeal lines
-    implanted; None without the shared data's appeal pool) and the data fingerprint.
+    implanted; None without the shared data's appeal pool) and the data's digest
+    (:func:`~newsclean.training.data.digest_data_files`).
     """
     table, files = load_labelled(config.data)
     if config.sample:
@@ -132,7 +134,7 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
                 rate=config.augment_rate,
                 appeal_lines=config.augment_lines,
             )
-    return table, appeal_table, data_fingerprint(files)
+    return table, appeal_table, digest_data_files(files)
 
 
 def check_splits(table: pd.DataFrame, sampled: bool = False) -> None:
@@ -151,7 +153,7 @@ def check_splits(table: pd.DataFrame, sampled: bool = False) -> None:
 def _xy(
     part: pd.DataFrame, implant_weight: float = 1.0
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    y = np.where(part["label"] == BOILERPLATE, "boilerplate", "editorial")
+    y = np.where(part["label"] == BOILERPLATE, BOILERPLATE, EDITORIAL)
     weight = (part["label"] != EITHER).to_numpy(dtype=np.float64)
     weight[is_implanted(part["dataset"])] *= implant_weight
     return part[list(TABLE_COLUMNS)], y, weight
@@ -166,7 +168,7 @@ def _scored(model: ParagraphClassifier, part: pd.DataFrame) -> pd.DataFrame:
 def fit_and_evaluate(
     table: pd.DataFrame,
     config: TrainConfig,
-    fingerprint: str = "",
+    data_digest: str = "",
     appeal_table: pd.DataFrame | None = None,
     yardstick: pd.DataFrame | None = None,
 ) -> TrainResult:
@@ -222,7 +224,7 @@ def fit_and_evaluate(
         test=evaluate_by(test, "dataset", threshold),
         test_scores=test,
         appeal=appeal,
-        fingerprint=fingerprint,
+        data_digest=data_digest,
         n_rows={f"{k}_rows": len(v) for k, v in parts.items()}
         | {f"{k}_domains": int(v["domain"].nunique()) for k, v in parts.items()},
         seconds=seconds,
@@ -269,7 +271,7 @@ def run_training(config: TrainConfig) -> TrainResult:
 
     started = time.perf_counter()
     # Data first: bad data touches no tracking store and leaves no failed run behind.
-    table, appeal_table, fingerprint = prepare_table(config)
+    table, appeal_table, data_digest = prepare_table(config)
     check_splits(table, sampled=bool(config.sample))
     yardstick = load_yardstick(config)
     mlflow = tracking.configure_mlflow()
@@ -286,10 +288,10 @@ def run_training(config: TrainConfig) -> TrainResult:
                 # What happened, not what was asked: without the shared data's appeal pools
                 # (a user's own data) nothing is implanted.
                 "augment": config.augment and appeal_table is not None,
-                "data_fingerprint": fingerprint,
+                "data_fingerprint": data_digest,
             }
         )
-        result = fit_and_evaluate(table, config, fingerprint, appeal_table, yardstick)
+        result = fit_and_evaluate(table, config, data_digest, appeal_table, yardstick)
         model = result.model
         mlflow.log_params({f"model__{k}": v for k, v in model.get_params(deep=True).items()})
         train_rows = table.loc[
@@ -325,7 +327,7 @@ def run_training(config: TrainConfig) -> TrainResult:
         )
 
         card_fields = {
-            "data_fingerprint": fingerprint,
+            "data_fingerprint": data_digest,
             "mlflow_run_id": run.info.run_id,
             "metrics": {"test": result.test["all"], "validation": result.validation["all"]},
             "metrics_by_dataset": result.test,
@@ -441,9 +443,9 @@ def _score_holder(
     from newsclean.classifier import ParagraphClassifier
     from newsclean.predict import model_directory
 
-    try:  # not load_model: its cache would keep this version past the alias move
+    try:  # load_model's loading without its cache, which would keep this version past the move
         scorer, card = load_artifact(model_directory(holder_uri))
-        holder = ParagraphClassifier.from_scorer(scorer, threshold=float(card["threshold"]))
+        holder = ParagraphClassifier.from_card(scorer, card)
     except Exception as exc:  # a holder we cannot load cannot defend its alias
         log.warning("could not load %s (%s); treating the alias as free", holder_uri, exc)
         return None

@@ -5,8 +5,7 @@
 ''
 """
 
-__version__ = "0.1.0"
-
+from newsclean._version import __version__
 from newsclean.memory import PublisherMemory
 from newsclean.predict import (
     CleanResult,

@@ -1,23 +1,30 @@
-"""Names of the temporary files that outputs are written under before :func:`os.replace`.
+"""Atomic writes: every file newsclean writes appears whole or not at all.
 
-Every file a batch run writes (outputs, rejects, stats, a publisher memory) is first written
-to ``.NAME.tmp-PID`` beside its final path, so a reader never sees half a file, and a run
-killed mid-write leaves only a hidden temporary, which :func:`temporaries_of` finds again.
+A file is written to ``.NAME.tmp-PID`` beside its final path and moved in place with
+:func:`os.replace`, so a reader never sees half a file. A run killed mid-write leaves only a
+hidden temporary of that one scheme, which :func:`temporaries_of` (and :data:`TEMPORARY_GLOB`
+for a whole folder) finds again for the cleanup. Outputs, rejects, stats, publisher memories
+and exported models all go through this module.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 _PID = re.compile(r"[0-9]{1,9}")
+#: Every temporary file name of :func:`temporary_path`, as a glob pattern for one folder.
+TEMPORARY_GLOB = ".*.tmp-*"
 
 
-def temporary_path(path: Path) -> Path:
+def temporary_path(path: str | os.PathLike) -> Path:
     """Where this process writes ``path`` before moving it in place: ``.NAME.tmp-PID``."""
+    path = Path(path)
     return path.with_name(f".{path.name}.tmp-{os.getpid()}")
 
 
@@ -33,4 +40,69 @@ def temporaries_of(path: Path) -> Iterator[tuple[Path, int]]:
             yield candidate, int(pid)
 
 
-__all__ = ["temporaries_of", "temporary_path"]
+class PendingFile:
+    """A file being written under its temporary name until :meth:`commit` moves it in place.
+
+    For writers that stream over many calls (output shards, rejects); :func:`atomic_file` is
+    the same for one block of code.
+    """
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.tmp = temporary_path(self.path)
+
+    def commit(self) -> None:
+        """Move the finished temporary file to its final name."""
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        """Delete the temporary file (if it was created); the final path is left as it was."""
+        self.tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_file(path: str | os.PathLike, mode: str = "wb", **open_args) -> Iterator[IO]:
+    """Open ``path``'s temporary file for writing; move it in place when the block ends.
+
+    If the block raises (or is interrupted), the temporary file is deleted and ``path`` is
+    left as it was.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with atomic_file(folder / "a.txt", "w") as fh:
+    ...     _ = fh.write("whole")
+    >>> (folder / "a.txt").read_text()
+    'whole'
+    """
+    pending = PendingFile(path)
+    try:
+        with open(pending.tmp, mode, **open_args) as fh:
+            yield fh
+        pending.commit()
+    except BaseException:
+        pending.abort()
+        raise
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_file`)."""
+    with atomic_file(path, "wb") as fh:
+        fh.write(data)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_file`)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+__all__ = [
+    "TEMPORARY_GLOB",
+    "PendingFile",
+    "atomic_file",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "temporaries_of",
+    "temporary_path",
+]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import warnings
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -43,20 +44,15 @@ from newsclean.features.signals import (
     MAX_CHARS_DEFAULT,
     N_FEATURES_DEFAULT,
     WINDOW_DEFAULT,
-    voice_signals,
-    word_columns,
     word_entries,
 )
 from newsclean.features.table import check_table, scan_table
+from newsclean.labels import BOILERPLATE, EDITORIAL, LABELS
 from newsclean.scorer import (
-    BOILERPLATE,
-    EDITORIAL,
-    LABELS,
     MAX_TREE_DEPTH,
     BoostedTrees,
     Scorer,
     context_inputs,
-    dense_signals,
     word_extremes,
 )
 
@@ -81,26 +77,52 @@ CONTEXT_HARD_WEIGHT_DEFAULT = 3.0
 THRESHOLD_DEFAULT = 0.5
 
 
+def first_pass_featurisers(*, n_features: int, window: int, max_chars: int) -> list:
+    """The featurisers whose outputs, in order, are the first pass's inputs: hashed words and
+    pairs, then the dense shape (with ``window`` neighbours), voice and place signals (the
+    layout :class:`~newsclean.scorer.Scorer` scores)."""
+    return [
+        HashedText(bigrams=True, n_features=n_features, max_chars=max_chars),
+        ShapeFeatures(window=window, max_chars=max_chars),
+        VoiceFeatures(max_chars=max_chars),
+        PlaceFeatures(max_chars=max_chars),
+    ]
+
+
+class FirstPassInputs(NamedTuple):
+    """What :func:`first_pass_features` computes."""
+
+    #: Hashed words, then the standardised dense signals: the first pass's input matrix.
+    matrix: sparse.csr_matrix
+    #: The dense signals' ``(mean, scale)``.
+    scaling: tuple[np.ndarray, np.ndarray]
+    #: :class:`~newsclean.features.VoiceFeatures`' output, which the context pass reads too.
+    voice: np.ndarray
+
+
 def first_pass_features(
     scan: Scan,
-    voice: np.ndarray,
-    window: int,
+    *,
     n_features: int,
+    window: int,
     scaling: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[sparse.csr_matrix, tuple[np.ndarray, np.ndarray]]:
-    """The first pass's input matrix: hashed words, then the standardised dense signals.
+) -> FirstPassInputs:
+    """The first pass's inputs, computed by its featurisers (:func:`first_pass_featurisers`)
+    from one scan of the paragraphs.
 
-    ``voice`` is :func:`~newsclean.features.signals.voice_signals` of ``scan``. ``scaling`` is
-    the dense signals' ``(mean, scale)``; None computes it from ``scan`` (as ``fit`` does).
-    Returns the matrix and the scaling used.
+    ``scaling`` is the dense signals' ``(mean, scale)``; None computes it from ``scan`` (as
+    ``fit`` does).
     """
-    dense = dense_signals(scan, window, voice)
+    featurisers = first_pass_featurisers(
+        n_features=n_features, window=window, max_chars=scan.max_chars
+    )
+    words, shape, voice, place = (f.transform_scan(scan) for f in featurisers)
+    dense = np.hstack([shape, voice, place])
     if scaling is None:
         std = dense.std(axis=0)
         scaling = (dense.mean(axis=0), np.where(std > 0, std, 1.0))
-    words = sparse.csr_matrix(word_columns(scan, n_features), shape=(scan.n, n_features))
     scaled = sparse.csr_matrix((dense - scaling[0]) / scaling[1])
-    return sparse.hstack([words, scaled], format="csr"), scaling
+    return FirstPassInputs(sparse.hstack([words, scaled], format="csr"), scaling, voice)
 
 
 def first_pass_word_extremes(
@@ -246,12 +268,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     # -- construction -------------------------------------------------------------------------
     def _make_featurisers(self) -> list:
         """The featurisers whose outputs, in order, are the first pass's inputs."""
-        return [
-            HashedText(bigrams=True, n_features=self.n_features, max_chars=self.max_chars),
-            ShapeFeatures(window=self.window, max_chars=self.max_chars),
-            VoiceFeatures(max_chars=self.max_chars),
-            PlaceFeatures(max_chars=self.max_chars),
-        ]
+        return first_pass_featurisers(
+            n_features=self.n_features, window=self.window, max_chars=self.max_chars
+        )
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Names of the first pass's input features, in order."""
@@ -275,6 +294,22 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         model.classes_ = np.asarray(LABELS, dtype=object)
         model.scorer_ = scorer
         return model
+
+    @classmethod
+    def from_card(cls, scorer: Scorer, card: dict) -> ParagraphClassifier:
+        """The classifier of a loaded model folder: ``scorer`` with its card's parameters and
+        threshold (what :func:`newsclean.load_model` returns; ``card`` as read by
+        :func:`newsclean.models.load_artifact`, its threshold already checked).
+
+        A parameter the card lacks is the value the model was trained with when the card was
+        written before the parameter existed, not today's default.
+        """
+        known = cls().get_params()
+        params = {k: v for k, v in card.get("params", {}).items() if k in known}
+        params.setdefault("context_extremes", False)
+        params.setdefault("context_hard_weight", 1.0)
+        params["threshold"] = card["threshold"]
+        return cls.from_scorer(scorer, **params)
 
     def _make_first_pass(self) -> SGDClassifier:
         return SGDClassifier(
@@ -319,9 +354,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         for featuriser in self._make_featurisers():
             _validate_params(featuriser)
         scan = scan_table(X, self.max_chars, check=False)  # checked above
-        voice = voice_signals(scan)
-        features, (dense_mean, dense_scale) = first_pass_features(
-            scan, voice, self.window, self.n_features
+        features, (dense_mean, dense_scale), voice = first_pass_features(
+            scan, n_features=self.n_features, window=self.window
         )
 
         self.context_ = None
@@ -417,10 +451,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
 
 
 __all__ = [
-    "BOILERPLATE",
-    "EDITORIAL",
-    "LABELS",
+    "FirstPassInputs",
     "ParagraphClassifier",
     "first_pass_features",
+    "first_pass_featurisers",
     "first_pass_word_extremes",
 ]

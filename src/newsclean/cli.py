@@ -11,7 +11,7 @@ import logging
 import platform
 import sys
 
-from newsclean import __version__
+from newsclean._version import __version__
 
 EPILOG = (
     "exit codes: 0 all work completed; 1 records rejected under --strict, or an input or shard "
@@ -26,8 +26,8 @@ TRAIN_EPILOG = (
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with its subcommands."""
-    from newsclean import batch
     from newsclean import serve as serve_cli
+    from newsclean.batch import options as clean_options
     from newsclean.training import cli as train_cli
 
     parser = argparse.ArgumentParser(
@@ -48,22 +48,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="more log output on stderr (-v info, -vv debug)",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    clean = commands.add_parser(
+    clean_parser = commands.add_parser(
         "clean",
         help="clean article dumps (JSONL, Parquet, CSV)",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    batch.add_arguments(clean)
-    train = commands.add_parser(
+    clean_options.add_arguments(clean_parser)
+    train_parser = commands.add_parser(
         "train",
         help="train, evaluate, log to MLflow, register and export a model",
         epilog=TRAIN_EPILOG,
     )
-    train_cli.add_arguments(train)
-    serve = commands.add_parser("serve", help="clean articles over HTTP (POST /clean)")
-    serve_cli.add_arguments(serve)
-    for sub in (clean, train, serve):  # so a check after parsing shows the command's own usage
+    train_cli.add_arguments(train_parser)
+    serve_parser = commands.add_parser("serve", help="clean articles over HTTP (POST /clean)")
+    serve_cli.add_arguments(serve_parser)
+    # so a check after parsing shows the command's own usage
+    for sub in (clean_parser, train_parser, serve_parser):
         sub.set_defaults(command_parser=sub)
     return parser
 

@@ -17,7 +17,7 @@ series). Both defaults were chosen on the validation domains of the shared data
 Counting rules
 --------------
 * Paragraphs are those of :func:`newsclean.features.segment.split_paragraphs`, the cleaner's.
-* A paragraph is identified by :func:`fingerprint`: 64 bits of BLAKE2b over its normalised text
+* A paragraph is identified by :func:`paragraph_hash`: 64 bits of BLAKE2b over its normalised text
   (casefolded, every digit folded to ``0``, whitespace collapsed), so counts are the same in
   every process and on every machine, and "Page 2 of 7" matches "Page 3 of 9".
 * A paragraph repeated inside one article counts once for that article.
@@ -35,12 +35,12 @@ equal bytes)::
      "domains": {"example.com": {"articles": ["<16 hex digits>", ...],
                                   "paragraphs": {"<16 hex digits>": 4, ...}}}}
 
-``articles`` holds the fingerprints of the articles counted (``n_articles`` is its length);
-``paragraphs`` maps a paragraph fingerprint to the number of distinct articles containing it.
+``articles`` holds the hashes of the articles counted (``n_articles`` is its length);
+``paragraphs`` maps a paragraph hash to the number of distinct articles containing it.
 No text is stored.
 
 Size: about 100 bytes of Python memory and 22 bytes of JSON per distinct (domain, paragraph)
-pair (measured: 1.4 MB and 0.31 MB for 14,400 pairs), plus a fingerprint per article; building
+pair (measured: 1.4 MB and 0.31 MB for 14,400 pairs), plus a hash per article; building
 streams the articles and keeps no text.
 """
 
@@ -58,7 +58,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from newsclean.atomic import temporary_path
+from newsclean.atomic import atomic_file
 from newsclean.features.segment import split_paragraphs
 
 #: Distinct articles of a domain a paragraph must occur in to count as repeated. Chosen with
@@ -71,7 +71,8 @@ MIN_SUPPORT_DEFAULT = 6
 FLOOR_DEFAULT = 0.35
 FORMAT = "newsclean-publisher-memory"
 FORMAT_VERSION = 1
-FINGERPRINT_NAME = (
+#: How the memory's paragraph and article hashes are taken (its files' ``fingerprint``).
+HASH_NAME = (
     "blake2b-64 of the paragraph's UTF-8 text after casefolding, folding digits to 0 and "
     "collapsing whitespace"
 )
@@ -81,8 +82,26 @@ _HEX_DIGITS = 2 * _DIGEST_SIZE
 _HEX = re.compile(rf"[0-9a-f]{{1,{_HEX_DIGITS}}}")
 
 
+def check_min_support(value: object, what: str = "min_support") -> int:
+    """``value`` as an int if it is a whole number of at least 2; else a clear error naming
+    ``what``. The rule of every ``min_support`` (the memory's and ``--min-support``)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{what} must be an int, got {type(value).__name__}")
+    if value < 2:
+        raise ValueError(f"{what} must be at least 2, got {value}")
+    return int(value)
+
+
+def check_floor(value: object, what: str = "floor") -> float:
+    """``value`` as a float if it lies in [0, 1]; else a clear error naming ``what``. The rule
+    of every ``floor`` (the memory's and ``--repetition-floor``)."""
+    if not 0.0 <= float(value) <= 1.0:  # also false for NaN
+        raise ValueError(f"{what} must be between 0 and 1, got {value}")
+    return float(value)
+
+
 def normalise(paragraph: str) -> str:
-    """The text a fingerprint is taken of: casefolded, digits as ``0``, whitespace collapsed.
+    """The text a hash is taken of: casefolded, digits as ``0``, whitespace collapsed.
 
     Examples
     --------
@@ -97,24 +116,24 @@ def _digest(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=_DIGEST_SIZE).digest(), "big")
 
 
-def fingerprint(paragraph: str) -> int:
-    """A 64-bit fingerprint of a paragraph, the same in every process and on every machine.
+def paragraph_hash(paragraph: str) -> int:
+    """A 64-bit hash of a paragraph, the same in every process and on every machine.
 
     Unlike Python's ``hash`` it is not salted per process. Paragraphs that differ only in case,
-    digits or whitespace share a fingerprint.
+    digits or whitespace share a hash.
 
     Examples
     --------
-    >>> fingerprint("Give  now") == fingerprint("give now")
+    >>> paragraph_hash("Give  now") == paragraph_hash("give now")
     True
-    >>> fingerprint("Page 2 of 7") == fingerprint("Page 3 of 9")
+    >>> paragraph_hash("Page 2 of 7") == paragraph_hash("Page 3 of 9")
     True
     """
     return _digest(normalise(paragraph))
 
 
-def article_fingerprint(paragraphs: Sequence[str]) -> int:
-    """Fingerprint of a whole article: of its normalised paragraphs, in order."""
+def article_hash(paragraphs: Sequence[str]) -> int:
+    """Hash of a whole article: of its normalised paragraphs, in order."""
     return _digest("\n".join(normalise(p) for p in paragraphs))
 
 
@@ -170,7 +189,7 @@ def record_domain(
 
 
 class PublisherMemory:
-    """Per-domain counts of the distinct articles each paragraph fingerprint occurs in.
+    """Per-domain counts of the distinct articles each paragraph hash occurs in.
 
     Parameters
     ----------
@@ -198,15 +217,9 @@ class PublisherMemory:
     """
 
     def __init__(self, *, min_support: int = MIN_SUPPORT_DEFAULT, floor: float = FLOOR_DEFAULT):
-        if isinstance(min_support, bool) or not isinstance(min_support, (int, np.integer)):
-            raise TypeError(f"min_support must be an int, got {type(min_support).__name__}")
-        if min_support < 2:
-            raise ValueError(f"min_support must be at least 2, got {min_support}")
-        if not 0.0 <= float(floor) <= 1.0:
-            raise ValueError(f"floor must be between 0 and 1, got {floor}")
-        self.min_support = int(min_support)
-        self.floor = float(floor)
-        # domain -> paragraph fingerprint -> distinct articles; domain -> article fingerprints
+        self.min_support = check_min_support(min_support)
+        self.floor = check_floor(floor)
+        # domain -> paragraph hash -> distinct articles; domain -> article hashes
         self._paragraphs: dict[str, dict[int, int]] = {}
         self._articles: dict[str, set[int]] = {}
         #: Articles skipped because the same text was already counted for their domain.
@@ -227,14 +240,14 @@ class PublisherMemory:
         paragraphs = [span.text for span in split_paragraphs(text)]
         if not paragraphs:
             return False
-        whole = article_fingerprint(paragraphs)
+        whole = article_hash(paragraphs)
         seen = self._articles.setdefault(key, set())
         if whole in seen:
             self.n_duplicates += 1
             return False
         seen.add(whole)
         counts = self._paragraphs.setdefault(key, {})
-        for fp in {fingerprint(p) for p in paragraphs}:  # once per article
+        for fp in {paragraph_hash(p) for p in paragraphs}:  # once per article
             counts[fp] = counts.get(fp, 0) + 1
         return True
 
@@ -271,7 +284,7 @@ class PublisherMemory:
         if not counts:
             return np.zeros(len(paragraph_texts), dtype=np.int64)
         return np.fromiter(
-            (counts.get(fingerprint(p), 0) for p in paragraph_texts),
+            (counts.get(paragraph_hash(p), 0) for p in paragraph_texts),
             dtype=np.int64,
             count=len(paragraph_texts),
         )
@@ -329,7 +342,7 @@ class PublisherMemory:
         return {
             "format": FORMAT,
             "version": FORMAT_VERSION,
-            "fingerprint": FINGERPRINT_NAME,
+            "fingerprint": HASH_NAME,  # the file format's key, kept
             "min_support": self.min_support,
             "floor": self.floor,
             "n_duplicates": self.n_duplicates,
@@ -377,28 +390,23 @@ class PublisherMemory:
                 raise ValueError(f"domain {domain!r}: needs 'articles' (a list), 'paragraphs'")
             # Keys are stored normalised; a hand-edited file may hold two spellings of one.
             memory._articles.setdefault(key, set()).update(
-                _fingerprint(a, domain) for a in entry["articles"]
+                _parse_hash(a, domain) for a in entry["articles"]
             )
             counts = memory._paragraphs.setdefault(key, {})
             for k, n in entry["paragraphs"].items():
                 # A count is a number of articles: a float or a huge number is a damaged file.
                 if not isinstance(n, int) or isinstance(n, bool) or not 0 < n < 2**62:
                     raise ValueError(f"domain {domain!r}: count {n!r} is not a number of articles")
-                fingerprint = _fingerprint(k, domain)
-                counts[fingerprint] = counts.get(fingerprint, 0) + n
+                key = _parse_hash(k, domain)
+                counts[key] = counts.get(key, 0) + n
         return memory
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the memory as JSON, atomically (temporary file, then :func:`os.replace`)."""
+        """Write the memory as JSON, atomically (:func:`newsclean.atomic.atomic_file`)."""
         path = Path(path)
-        tmp = temporary_path(path)
-        try:
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(self.to_dict(), fh, sort_keys=True, separators=(",", ":"))
-                fh.write("\n")
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic_file(path, "w", encoding="utf-8") as fh:
+            json.dump(self.to_dict(), fh, sort_keys=True, separators=(",", ":"))
+            fh.write("\n")
         return path
 
     @classmethod
@@ -419,8 +427,8 @@ class PublisherMemory:
                 ) from exc
 
 
-def _fingerprint(hex_digits: object, domain: str) -> int:
-    """A stored fingerprint (hex digits) as an int; a ValueError naming the domain if not."""
+def _parse_hash(hex_digits: object, domain: str) -> int:
+    """A stored hash (hex digits) as an int; a ValueError naming the domain if not."""
     if isinstance(hex_digits, str) and _HEX.fullmatch(hex_digits):
         return int(hex_digits, 16)
     raise ValueError(f"domain {domain!r}: {hex_digits!r} is not a fingerprint (hex digits)")
@@ -428,6 +436,14 @@ def _fingerprint(hex_digits: object, domain: str) -> int:
 
 _cache: dict[str, tuple[tuple[int, int], PublisherMemory]] = {}
 _cache_lock = threading.Lock()
+
+
+def load_memory_with(
+    path: str | os.PathLike, *, min_support: int | None = None, floor: float | None = None
+) -> PublisherMemory:
+    """:func:`load_memory` with ``min_support`` / ``floor`` overriding the file's (None: the
+    file's own); the counts are shared with the cached memory, not copied."""
+    return load_memory(path).with_params(min_support=min_support, floor=floor)
 
 
 def load_memory(path: str | os.PathLike) -> PublisherMemory:
@@ -450,11 +466,14 @@ __all__ = [
     "FLOOR_DEFAULT",
     "MIN_SUPPORT_DEFAULT",
     "PublisherMemory",
-    "article_fingerprint",
+    "article_hash",
+    "check_floor",
+    "check_min_support",
     "domain_from_url",
-    "fingerprint",
     "load_memory",
+    "load_memory_with",
     "normalise",
     "normalise_domain",
+    "paragraph_hash",
     "record_domain",
 ]

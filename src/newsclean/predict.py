@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from newsclean.features.segment import Span, join_kept, split_paragraphs
+from newsclean.labels import BOILERPLATE, EDITORIAL
 from newsclean.memory import PublisherMemory
 from newsclean.models import (
     DEFAULT_MODEL_DIR,
     check_threshold,
     load_artifact,
 )
-from newsclean.scorer import BOILERPLATE, EDITORIAL, Scorer
+from newsclean.scorer import Scorer
 
 if TYPE_CHECKING:  # pandas and scikit-learn are imported only when they are used
     import pandas as pd
@@ -125,14 +126,7 @@ def load_model(source: str | os.PathLike | None = None) -> ParagraphClassifier:
     """
     from newsclean.classifier import ParagraphClassifier
 
-    scorer, card = load_scorer(source)
-    known = ParagraphClassifier().get_params()
-    params = {k: v for k, v in card.get("params", {}).items() if k in known}
-    # A card from before a parameter was trained as without it, not with today's default.
-    params.setdefault("context_extremes", False)
-    params.setdefault("context_hard_weight", 1.0)
-    params["threshold"] = card["threshold"]
-    return ParagraphClassifier.from_scorer(scorer, **params)
+    return ParagraphClassifier.from_card(*load_scorer(source))
 
 
 def _cache_key(source: str | os.PathLike | None) -> tuple[str, ...]:

@@ -42,10 +42,6 @@ from newsclean.features.signals import (
     word_entries,
 )
 
-EDITORIAL = "editorial"
-BOILERPLATE = "boilerplate"
-LABELS = (BOILERPLATE, EDITORIAL)  # sorted, as scikit-learn orders classes_
-
 #: Version of the signals a stored model was trained on. Bump it whenever a change to
 #: :mod:`newsclean.features` changes any signal's value, so old models are refused, not misread.
 SIGNALS_VERSION = 4
@@ -468,9 +464,6 @@ def context_width(window: int) -> int:
 
 
 __all__ = [
-    "BOILERPLATE",
-    "EDITORIAL",
-    "LABELS",
     "MAX_TREE_DEPTH",
     "SIGNALS_VERSION",
     "BoostedTrees",

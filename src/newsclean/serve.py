@@ -33,17 +33,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newsclean import __version__
-from newsclean.batch_steps import (
-    BATCH_SIZE_DEFAULT,
-    MAX_CHARS_DEFAULT,
-    CleanJob,
-    Item,
-    Shard,
-    batched,
-    clean,
-    kind_of,
-    validate,
-)
+from newsclean.batch.config import BATCH_SIZE_DEFAULT, MAX_ARTICLE_CHARS_DEFAULT, BatchConfig
+from newsclean.batch.records import Item, kind_of
+from newsclean.batch.steps import CleanJob, Shard, batched, clean_batches, validate
 from newsclean.models import check_threshold
 from newsclean.predict import load_scorer
 
@@ -84,7 +76,7 @@ class CleanService:
         when the service is made, then shared read-only by the request threads.
     threshold : float, optional
         Default cut for requests that give none; defaults to the model's.
-    max_chars : int, default=MAX_CHARS_DEFAULT
+    max_chars : int, default=MAX_ARTICLE_CHARS_DEFAULT
         Longest text cleaned; a longer row gets the error reason ``too_long``.
     batch_size : int, default=BATCH_SIZE_DEFAULT
         Rows per model call.
@@ -95,7 +87,7 @@ class CleanService:
         *,
         model: str | os.PathLike | None = None,
         threshold: float | None = None,
-        max_chars: int = MAX_CHARS_DEFAULT,
+        max_chars: int = MAX_ARTICLE_CHARS_DEFAULT,
         batch_size: int = BATCH_SIZE_DEFAULT,
     ) -> None:
         self.model = None if model is None else str(model)
@@ -133,7 +125,7 @@ class CleanService:
             else Item(pos, None, "not_an_object", f"records[{pos - 1}] is {kind_of(record)}")
             for pos, record in enumerate(records, 1)
         )
-        job = CleanJob(model=self.model, threshold=threshold, annotate=annotate)
+        job = CleanJob(BatchConfig(model=self.model, threshold=threshold, annotate=annotate))
         results: list[Any] = [None] * len(records)
         valid = validate(
             items,
@@ -142,7 +134,7 @@ class CleanService:
             max_chars=self.max_chars,
             annotation_field=annotation_field,
         )
-        for batch in clean(
+        for batch in clean_batches(
             batched(valid, self.batch_size),
             shard,
             job=job,
@@ -322,7 +314,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--max-chars",
         type=int,
-        default=MAX_CHARS_DEFAULT,
+        default=MAX_ARTICLE_CHARS_DEFAULT,
         help="longest text cleaned; longer rows get the error too_long (default: %(default)s)",
     )
     group = parser.add_argument_group("Model")

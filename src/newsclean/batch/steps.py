@@ -1,8 +1,9 @@
 """The steps of batch cleaning: small generators over records, composed per shard.
 
-A shard's pipeline is ``read → validate → batched → clean → write`` (see
-:func:`newsclean.batch.process_shard`). Each step takes an iterable and a :class:`Shard` (the
-shard's index, source, counters and rejects sink) and can be run on a hand-made list::
+A shard's pipeline is ``read → validate → batched → clean_batches → write_batches`` (see
+:func:`newsclean.batch.pipeline.process_shard`). Each step takes an iterable and a
+:class:`Shard` (the shard's index, source, counters and rejects sink) and can be run on a
+hand-made list::
 
     >>> shard = Shard(index=0, n_shards=1, source="mem")
     >>> items = items_from_dicts([{"id": 1, "text": "Hello."}, {"id": 2}])
@@ -12,7 +13,8 @@ shard's index, source, counters and rejects sink) and can be run on a hand-made 
     ('missing_text', 1)
 
 A record leaves a step either downstream or through :meth:`Shard.reject` with a reason code
-(one of :data:`REASONS`), never silently: per shard ``read == written + rejected``.
+(one of :data:`~newsclean.batch.records.REASONS`), never silently: per shard
+``read == written + rejected``.
 """
 
 from __future__ import annotations
@@ -24,81 +26,19 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, NamedTuple
 
-#: Longest article text accepted, in characters; longer records are rejected as ``too_long``.
-MAX_CHARS_DEFAULT = 1_000_000
-#: Articles per model call (and per output row group / write).
-BATCH_SIZE_DEFAULT = 256
+from newsclean.batch.config import MAX_ARTICLE_CHARS_DEFAULT, BatchConfig
+from newsclean.batch.records import Item, items_from_dicts, kind_of
 
-#: Reject reason codes and what they mean.
-REASONS = {
-    "malformed_json": "the line is not valid JSON",
-    "not_an_object": "the line is valid JSON but not an object",
-    "malformed_csv": "the CSV row has more or fewer cells than the header, or broken quoting",
-    "undecodable": "the line (or the text) is not valid UTF-8 / Unicode",
-    "missing_text": "the text field is absent or null",
-    "text_not_string": "the text field is not a string",
-    "too_long": "the text is longer than --max-chars characters",
-    "field_exists": "the record already has a value in the field --annotate writes",
-    "schema_mismatch": "the record does not fit the output schema (Parquet types, CSV header)",
-}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 _RAW_ID = r'"{}"\s*:\s*("(?:[^"\\]|\\.)*"|-?\d+)'
+
+
 _DETAIL_CHARS = 300
 
 
 _ABSENT = object()  # a field the record did not have before cleaning
-
-
-class Item(NamedTuple):
-    """One input record and where it came from; ``reason`` is set when it could not be parsed.
-
-    ``pos`` is the 1-based line (JSONL) or data row (CSV, Parquet) number; ``raw`` holds the
-    unparsed line for parse errors.
-    """
-
-    pos: int
-    record: dict | None
-    reason: str | None = None
-    detail: str = ""
-    raw: str | None = None
-
-
-def items_from_dicts(records: Iterable[dict]) -> Iterator[Item]:
-    """Items for in-memory records, numbered from 1 (for tests and library use)."""
-    for pos, record in enumerate(records, 1):
-        yield Item(pos, record)
-
-
-@dataclass(frozen=True)
-class BatchConfig:
-    """What to clean and how; the same for every shard of a run (and picklable for workers)."""
-
-    text_field: str = "text"
-    id_field: str = "id"
-    output_field: str | None = None
-    annotate: bool = False
-    threshold: float | None = None
-    model: str | None = None
-    max_chars: int = MAX_CHARS_DEFAULT
-    batch_size: int = BATCH_SIZE_DEFAULT
-    fmt: str = "jsonl"
-    #: Publisher memory (``--repetition`` / ``--memory``): where each record's domain comes
-    #: from, the saved memory file the workers read, and overrides of its parameters.
-    domain_field: str | None = None
-    url_field: str | None = None
-    memory: str | None = None
-    min_support: int | None = None
-    floor: float | None = None
-
-    @property
-    def out_field(self) -> str:
-        """Field that receives the cleaned text."""
-        return self.output_field or self.text_field
-
-    @property
-    def annotation_field(self) -> str | None:
-        """Field that receives per-paragraph labels (``f"{out_field}_paragraphs"``), if any."""
-        return f"{self.out_field}_paragraphs" if self.annotate else None
 
 
 @dataclass
@@ -118,9 +58,10 @@ class Shard:
     sink: Callable[[dict], None] | None = None
     on_batch: Callable[[int, int, int], None] | None = None
     rejected: list[dict] = field(default_factory=list)
+    #: Per record of the batch being written (by ``id``), its line or row number.
     _positions: dict[int, int] = field(default_factory=dict, repr=False)
-    #: Per record in flight (by ``id``), the values :func:`clean` replaced: a record the writer
-    #: rejects goes to the rejects as it was read, so no text is lost.
+    #: Per record in flight (by ``id``), the values :func:`clean_batches` replaced: a record the
+    #: writer rejects goes to the rejects as it was read, so no text is lost.
     _originals: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def reject(
@@ -145,9 +86,24 @@ class Shard:
         else:
             self.sink(entry)
 
+    def keep_original(self, record: dict, fields: Iterable[str]) -> None:
+        """Remember ``record``'s values of ``fields`` (or their absence) before the cleaner
+        replaces them, for :meth:`reject_written`."""
+        self._originals[id(record)] = {k: record.get(k, _ABSENT) for k in fields}
+
+    def start_writing(self, batch: list[Item]) -> None:
+        """Note the positions of the batch about to be written, for :meth:`reject_written`."""
+        self._positions = {id(item.record): item.pos for item in batch}
+
+    def finish_writing(self, batch: list[Item]) -> None:
+        """Forget what was kept of a written batch's records."""
+        for item in batch:
+            self._originals.pop(id(item.record), None)
+        self._positions = {}
+
     def reject_written(self, record: dict, reason: str, detail: str = "") -> None:
         """Reject a record the writer could not store, as it was read (positions come from
-        :func:`write`)."""
+        :meth:`start_writing`)."""
         original = dict(record)
         for key, value in self._originals.get(id(record), {}).items():
             if value is _ABSENT:
@@ -175,16 +131,12 @@ class Shard:
         return {"shard": self.index, "source": self.source, **stats}
 
 
-# --------------------------------------------------------------------------------------------
-# Steps
-
-
 def validate(
     items: Iterable[Item],
     shard: Shard,
     *,
     text_field: str = "text",
-    max_chars: int = MAX_CHARS_DEFAULT,
+    max_chars: int = MAX_ARTICLE_CHARS_DEFAULT,
     annotation_field: str | None = None,
 ) -> Iterator[Item]:
     """Pass on records with a usable text; reject the rest with a reason code.
@@ -242,7 +194,7 @@ def _has_value(value: object) -> bool:
 
 
 class DomainTexts(NamedTuple):
-    """A batch's texts and their publisher domains (what :func:`clean` sends to the job when
+    """A batch's texts and their publisher domains (what :func:`clean_batches` sends to the job when
     ``domain_of`` is given)."""
 
     texts: list[str]
@@ -259,40 +211,28 @@ def batched(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 class CleanJob:
     """Clean a list of texts with one model call: the unit of work sent to worker processes.
 
-    The model is loaded on first use in each process and cached
-    (:func:`~newsclean.predict.load_scorer`), and so is the publisher memory file ``memory`` when
-    given (only its path travels to worker processes). Takes a list of texts, or
-    :class:`DomainTexts` when a memory is used. Returns one
+    Takes the run's :class:`~newsclean.batch.config.BatchConfig` and cleans with its model,
+    threshold, annotations and publisher memory. The model is loaded on first use in each
+    process and cached (:func:`~newsclean.predict.load_scorer`), and so is the publisher memory
+    file ``config.memory`` when given (only its path travels to worker processes). Takes a list
+    of texts, or :class:`DomainTexts` when a memory is used. Returns one
     ``(text, n_paragraphs, n_removed, chars_removed, annotations)`` tuple per text;
     ``annotations`` is a list of dicts as in :func:`newsclean.clean_frame`, or None.
     """
 
-    def __init__(
-        self,
-        *,
-        model: str | None = None,
-        threshold: float | None = None,
-        annotate: bool = False,
-        memory: str | None = None,
-        min_support: int | None = None,
-        floor: float | None = None,
-    ) -> None:
-        self.model = model
-        self.threshold = threshold
-        self.annotate = annotate
-        self.memory = memory
-        self.min_support = min_support
-        self.floor = floor
+    def __init__(self, config: BatchConfig) -> None:
+        self.config = config
 
     def __call__(self, texts: list[str] | DomainTexts) -> list[tuple]:
         from newsclean.predict import clean_texts
 
+        config = self.config
         repetition = {}
-        if self.memory is not None:
-            from newsclean.memory import load_memory
+        if config.memory is not None:
+            from newsclean.memory import load_memory_with
 
-            memory = load_memory(self.memory).with_params(
-                min_support=self.min_support, floor=self.floor
+            memory = load_memory_with(
+                config.memory, min_support=config.min_support, floor=config.floor
             )
             domains = texts.domains if isinstance(texts, DomainTexts) else [None] * len(texts)
             repetition = {"memory": memory, "domains": domains}
@@ -300,9 +240,9 @@ class CleanJob:
             texts = texts.texts
         results = clean_texts(
             texts,
-            model=self.model,
-            threshold=self.threshold,
-            annotate=self.annotate,
+            model=config.model,
+            threshold=config.threshold,
+            annotate=config.annotate,
             **repetition,
         )
         return [
@@ -311,13 +251,13 @@ class CleanJob:
                 r.n_paragraphs,
                 r.n_removed,
                 r.chars_removed,
-                [p.annotation() for p in r.paragraphs] if self.annotate else None,
+                [p.annotation() for p in r.paragraphs] if config.annotate else None,
             )
             for r in results
         ]
 
 
-def clean(
+def clean_batches(
     batches: Iterable[list[Item]],
     shard: Shard,
     *,
@@ -331,7 +271,7 @@ def clean(
     """Clean each batch's texts with ``job``; put the result in ``output_field``.
 
     ``mapper(job, texts_per_batch)`` must return results in order: the builtin :func:`map`, or
-    an ordered process-pool map (see :func:`newsclean.batch.ordered_pool_map`). With
+    an ordered process-pool map (see :func:`newsclean.batch.engines.ordered_pool_map`). With
     ``domain_of`` (record -> domain), the job receives :class:`DomainTexts`. Counts
     ``paragraphs``, ``paragraphs_removed``, ``chars`` and ``chars_removed`` (and, with
     ``domain_of``, ``without_domain``: records it gave no domain).
@@ -361,7 +301,7 @@ def clean(
         ):
             stats["chars"] += len(item.record[text_field])
             replaced = [out_field] if annotation_field is None else [out_field, annotation_field]
-            shard._originals[id(item.record)] = {k: item.record.get(k, _ABSENT) for k in replaced}
+            shard.keep_original(item.record, replaced)
             item.record[out_field] = text
             if annotation_field is not None:
                 item.record[annotation_field] = notes
@@ -375,49 +315,24 @@ def clean(
         yield batch
 
 
-def write(batches: Iterable[list[Item]], shard: Shard, writer) -> None:
+def write_batches(batches: Iterable[list[Item]], shard: Shard, writer) -> None:
     """Write each batch with ``writer.write_batch``; count ``written``.
 
     Records the writer cannot store come back through :meth:`Shard.reject_written`.
     """
     for batch in batches:
-        shard._positions = {id(item.record): item.pos for item in batch}
+        shard.start_writing(batch)
         shard.stats["written"] += writer.write_batch([item.record for item in batch])
-        for item in batch:
-            shard._originals.pop(id(item.record), None)
-    shard._positions = {}
+        shard.finish_writing(batch)
 
 
 __all__ = [
-    "BATCH_SIZE_DEFAULT",
-    "MAX_CHARS_DEFAULT",
-    "REASONS",
-    "BatchConfig",
     "CleanJob",
     "DomainTexts",
-    "Item",
     "Shard",
     "batched",
-    "clean",
+    "clean_batches",
     "items_from_dicts",
     "validate",
-    "write",
+    "write_batches",
 ]
-
-
-_JSON_KINDS = {
-    str: "a string",
-    bool: "a boolean",
-    int: "a number",
-    float: "a number",
-    list: "an array",
-}
-
-
-def kind_of(value: object) -> str:
-    """What ``value`` is, in JSON's words where it has them ("a number", "an array", "null")."""
-    if value is None:
-        return "null"
-    if isinstance(value, dict):
-        return "an object"
-    return _JSON_KINDS.get(type(value), f"of type {type(value).__name__}")

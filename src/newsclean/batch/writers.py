@@ -1,306 +1,33 @@
-"""File formats for batch cleaning: finding input shards, streaming readers, atomic writers.
+"""Writers of batch cleaning: output shards, rejects and merged files, written atomically.
 
-Readers yield :class:`~newsclean.batch_steps.Item` objects one record at a time and never hold a
-whole file in memory: JSONL is read line by line (as bytes, so undecodable lines can be rejected
-rather than crash the run), CSV row by row with the :mod:`csv` module (every value a string),
-Parquet one record batch at a time (``iter_batches``), keeping the Arrow types.
-
-Writers write to a temporary name next to the target; :meth:`ShardWriter.commit` renames it into
-place with :func:`os.replace`, so a reader of the output never sees half a file. Output bytes
-depend only on the records (gzip headers carry no time stamp or file name), so the same input
-always gives byte-identical output.
+Writers write to a temporary name next to the target (:func:`newsclean.atomic.temporary_path`);
+:meth:`ShardWriter.commit` renames it into place with :func:`os.replace`, so a reader of the
+output never sees half a file. Output bytes depend only on the records (gzip headers carry no
+time stamp or file name), so the same input always gives byte-identical output.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
-import glob
 import gzip
 import io
 import json
-import math
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from newsclean.atomic import temporary_path
-from newsclean.batch_steps import Item, kind_of
+from newsclean.atomic import PendingFile, atomic_file
+from newsclean.batch.formats import format_of
+from newsclean.batch.readers import csv_header, parquet_schema
+from newsclean.jsonsafe import finite
 
-#: Output/input formats, keyed by name, with the file suffix of each.
-SUFFIXES = {"jsonl": ".jsonl", "jsonl.gz": ".jsonl.gz", "parquet": ".parquet", "csv": ".csv"}
-#: Recognised input suffixes and the format each means (longest suffix first).
-INPUT_SUFFIXES = (
-    (".jsonl.gz", "jsonl.gz"),
-    (".ndjson.gz", "jsonl.gz"),
-    (".jsonl", "jsonl"),
-    (".ndjson", "jsonl"),
-    (".parquet", "parquet"),
-    (".csv", "csv"),
-)
-_GLOB_CHARS = "*?["
-_CSV_FIELD_LIMIT = 2**31 - 1
 _WRITE_BUFFER = 1 << 20
 
 
-def format_of(path: str | os.PathLike) -> str | None:
-    """The format a file name implies (``"jsonl"``, ``"jsonl.gz"``, ``"parquet"``, ``"csv"``)."""
-    name = str(path).lower()
-    for suffix, fmt in INPUT_SUFFIXES:
-        if name.endswith(suffix):
-            return fmt
-    return None
-
-
-def expand_inputs(patterns: list[str]) -> tuple[list[str], list[str]]:
-    """Expand files, directories and globs to a sorted list of input files, each file once.
-
-    A directory contributes every file below it with a recognised suffix (hidden files and
-    names starting with ``_`` are skipped); a glob contributes its matches with a recognised
-    suffix; a plain path is kept as given even if it does not exist, so that it fails as its
-    own shard. Returns ``(files, problems)``, problems being one-line messages for patterns
-    that contributed nothing or plain files of unknown format.
-    """
-    files: set[str] = set()
-    problems: list[str] = []
-    for pattern in patterns:
-        path = Path(pattern)
-        if any(c in pattern for c in _GLOB_CHARS) and not path.exists():
-            found = [
-                p for p in glob.glob(pattern, recursive=True) if Path(p).is_file() and format_of(p)
-            ]
-            if not found:
-                problems.append(f"{pattern}: no input files match")
-            files.update(found)
-        elif path.is_dir():
-            found = [
-                str(p)
-                for p in path.rglob("*")
-                if p.is_file()
-                and format_of(p)
-                and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts)
-            ]
-            if not found:
-                problems.append(
-                    f"{pattern}: directory holds no .jsonl, .jsonl.gz, .parquet or .csv files"
-                )
-            files.update(found)
-        elif format_of(pattern) is None:
-            problems.append(
-                f"{pattern}: unknown input format (expected .jsonl, .jsonl.gz, .parquet or .csv)"
-            )
-        else:
-            files.add(pattern)
-    # One file under two spellings ("a.jsonl", "./a.jsonl") is one input, cleaned once. Two
-    # names linked to one file (a dataset cache) stay two inputs, as the user listed them.
-    by_file: dict[str, str] = {}
-    for name in sorted(files):
-        by_file.setdefault(os.path.normpath(os.path.abspath(name)), name)
-    return sorted(by_file.values()), problems
-
-
-# --------------------------------------------------------------------------------------------
-# Readers
-
-
-def read_jsonl_stream(stream: BinaryIO) -> Iterator[Item]:
-    """Records of a JSONL byte stream; bad lines become items with an error reason.
-
-    Blank lines are not records: they are skipped and not counted as read.
-    """
-    for lineno, raw in enumerate(stream, 1):
-        if lineno == 1:
-            raw = raw.removeprefix(b"\xef\xbb\xbf")  # a byte-order mark is not JSON
-        if not raw.strip():
-            continue
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield Item(
-                lineno,
-                None,
-                "undecodable",
-                f"line is not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                raw.decode("utf-8", "backslashreplace").rstrip("\r\n"),
-            )
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            yield Item(lineno, None, "malformed_json", f"invalid JSON: {exc}", line.rstrip("\r\n"))
-            continue
-        if not isinstance(record, dict):
-            yield Item(
-                lineno,
-                None,
-                "not_an_object",
-                f"JSON value is {kind_of(record)}, not an object",
-                line.rstrip("\r\n"),
-            )
-            continue
-        yield Item(lineno, record)
-
-
-def read_jsonl(path: str) -> Iterator[Item]:
-    """Records of a ``.jsonl`` or ``.jsonl.gz`` file, line by line."""
-    opener = gzip.open if format_of(path) == "jsonl.gz" else open
-    with opener(path, "rb") as fh:
-        yield from read_jsonl_stream(fh)
-
-
-def read_csv(path: str) -> Iterator[Item]:
-    """Rows of a CSV file with a header, as dicts of strings.
-
-    Invalid UTF-8 survives reading as lone surrogates (``surrogateescape``), so the text field
-    can be rejected as ``undecodable`` and other fields are written back byte for byte. A row
-    with more or fewer cells than the header, or with broken quoting, becomes a
-    ``malformed_csv`` item. Quoting is read strictly: a lax reader turns a quote that is never
-    closed into one cell holding the rest of the file, whose rows would then vanish into it.
-    """
-    csv.field_size_limit(_CSV_FIELD_LIMIT)
-    # utf-8-sig: a byte-order mark (spreadsheet exports) is not part of the first column's name.
-    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        lines = _RowLines(fh)
-        reader = csv.reader(lines, strict=True)
-        try:
-            header = next(reader, None)
-        except csv.Error as exc:
-            raise ValueError(f"{path}: the CSV header is malformed: {exc}") from None
-        if header is None:
-            return
-        repeated = sorted({name for name in header if header.count(name) > 1})
-        if repeated:  # a dict per row would keep only the last of them
-            raise ValueError(f"{path}: the CSV header repeats the column(s) {repeated}")
-        width = len(header)
-        rowno = 0
-        while True:
-            lines.start_row()
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                row = None
-                # The error may come inside a quoted cell that goes on over later lines: those
-                # belong to this row too, not to new rows (the reader restarts at the next line).
-                while lines.quote_open() and lines.take_line():
-                    pass
-                problem = _quoting_problem(exc, lines.first_line, lines.last_line)
-            rowno += 1
-            if row is None:
-                yield Item(rowno, None, "malformed_csv", problem, lines.text())
-            elif not row:  # a blank line
-                continue
-            elif len(row) != width:
-                yield Item(
-                    rowno,
-                    None,
-                    "malformed_csv",
-                    f"row has {len(row)} cells, header has {width}",
-                    json.dumps(row, ensure_ascii=False),
-                )
-            else:
-                yield Item(rowno, dict(zip(header, row, strict=True)))
-
-
-class _RowLines:
-    """The lines of a file, fed to :func:`csv.reader`, keeping those of the row being read so
-    that a row the reader refuses can be put in the rejects as it was."""
-
-    def __init__(self, fh) -> None:
-        self._fh = fh
-        self._lines: list[str] = []
-        self._quotes = 0  # quote characters in those lines, kept as they come
-        self._line_number = 0
-        self.first_line = 1
-
-    def __iter__(self) -> _RowLines:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self._fh)
-        self._line_number += 1
-        self._lines.append(line)
-        self._quotes += line.count('"')
-        return line
-
-    def start_row(self) -> None:
-        self._lines.clear()
-        self._quotes = 0
-        self.first_line = self._line_number + 1
-
-    @property
-    def last_line(self) -> int:
-        return self._line_number
-
-    def quote_open(self) -> bool:
-        """Whether the row's lines so far leave a quoted cell open (an odd number of quotes)."""
-        return self._quotes % 2 == 1
-
-    def take_line(self) -> bool:
-        """Add the file's next line to this row, bypassing the reader; False at the end."""
-        try:
-            next(self)
-        except StopIteration:
-            return False
-        return True
-
-    def text(self) -> str:
-        return "".join(self._lines)
-
-
-def _quoting_problem(exc: csv.Error, first_line: int, last_line: int) -> str:
-    lines = f"line {first_line}" if first_line >= last_line else f"lines {first_line}-{last_line}"
-    if "unexpected end of data" in str(exc):
-        return f"{lines}: a quoted cell is never closed (it runs to the end of the file)"
-    return f"{lines}: broken quoting: {exc}"
-
-
-def csv_header(path: str) -> list[str]:
-    """The header row of a CSV file (empty for an empty file)."""
-    csv.field_size_limit(_CSV_FIELD_LIMIT)
-    with open(path, encoding="utf-8-sig", errors="surrogateescape", newline="") as fh:
-        return next(csv.reader(fh), [])
-
-
-def read_parquet(path: str, batch_size: int) -> Iterator[Item]:
-    """Rows of a Parquet file, one record batch at a time, with their Arrow types kept."""
-    import pyarrow.parquet as pq
-
-    rowno = 0
-    with pq.ParquetFile(path) as pf:
-        for batch in pf.iter_batches(batch_size=batch_size):
-            for record in batch.to_pylist():
-                rowno += 1
-                yield Item(rowno, record)
-
-
-def read_shard(path: str, batch_size: int) -> Iterator[Item]:
-    """Records of one input file, whatever its format."""
-    fmt = format_of(path)
-    if fmt in ("jsonl", "jsonl.gz"):
-        return read_jsonl(path)
-    if fmt == "csv":
-        return read_csv(path)
-    if fmt == "parquet":
-        return read_parquet(path, batch_size)
-    raise ValueError(f"{path}: unknown input format")
-
-
-def parquet_schema(path: str):
-    """The Arrow schema of a Parquet file."""
-    import pyarrow.parquet as pq
-
-    return pq.read_schema(path)
-
-
-# --------------------------------------------------------------------------------------------
-# Writers
-
-
-def _jsonable(value: Any) -> Any:
+def _json_default(value: Any) -> Any:
     """``json.dumps`` fallback for Arrow values JSON has no type for (dates, bytes, decimals)."""
     if isinstance(value, (bytes, bytearray)):
         return value.decode("utf-8", "backslashreplace")
@@ -314,28 +41,13 @@ def dumps_line(record: dict) -> bytes:
     writers emit) are written as ``null``, so every line stays valid for strict parsers.
     """
     try:
-        line = json.dumps(record, ensure_ascii=False, default=_jsonable, allow_nan=False)
+        line = json.dumps(record, ensure_ascii=False, default=_json_default, allow_nan=False)
     except ValueError:  # a non-finite float somewhere in the record
         return dumps_line(finite(record))
     try:
         return (line + "\n").encode()
     except UnicodeEncodeError:
-        return (json.dumps(record, ensure_ascii=True, default=_jsonable) + "\n").encode()
-
-
-def finite(value: Any) -> Any:
-    """``value`` with every NaN or infinite float replaced by None, in dicts, lists and tuples
-    (recursively) and in numpy scalars and arrays (as Python values), so that
-    ``json.dumps(..., allow_nan=False)`` takes it."""
-    if type(value).__module__ == "numpy" and hasattr(value, "tolist"):
-        value = value.tolist()  # without importing numpy: arrays and scalars alike
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite(v) for v in value]
-    return value
+        return (json.dumps(record, ensure_ascii=True, default=_json_default) + "\n").encode()
 
 
 class ShardWriter:
@@ -343,7 +55,8 @@ class ShardWriter:
 
     def __init__(self, path: str | os.PathLike | None) -> None:
         self.path = Path(path) if path is not None else None
-        self.tmp = temporary_path(self.path) if self.path is not None else None
+        self._pending = PendingFile(self.path) if self.path is not None else None
+        self.tmp = self._pending.tmp if self._pending is not None else None
 
     def write_batch(self, records: list[dict]) -> int:  # pragma: no cover - abstract
         """Write records; return how many were written (the rest were rejected)."""
@@ -355,15 +68,15 @@ class ShardWriter:
     def commit(self) -> None:
         """Finish the file and move it to its final name."""
         self._close()
-        if self.tmp is not None:
-            os.replace(self.tmp, self.path)
+        if self._pending is not None:
+            self._pending.commit()
 
     def abort(self) -> None:
         """Close and delete the temporary file."""
         with contextlib.suppress(Exception):  # already failing; the temp file goes anyway
             self._close()
-        if self.tmp is not None:
-            self.tmp.unlink(missing_ok=True)
+        if self._pending is not None:
+            self._pending.abort()
 
 
 class JsonlWriter(ShardWriter):
@@ -374,21 +87,21 @@ class JsonlWriter(ShardWriter):
     ) -> None:
         super().__init__(path)
         self._raw = stream if stream is not None else open(self.tmp, "wb")  # noqa: SIM115
-        self._own = stream is None
+        self._owns_file = stream is None  # else the caller's stream: flushed, not closed
         self._fh: BinaryIO = (
             gzip.GzipFile(filename="", mode="wb", fileobj=self._raw, mtime=0) if gz else self._raw
         )
 
     def write_batch(self, records: list[dict]) -> int:
         self._fh.write(b"".join(dumps_line(r) for r in records))
-        if not self._own:
+        if not self._owns_file:
             self._fh.flush()
         return len(records)
 
     def _close(self) -> None:
         if self._fh is not self._raw:
             self._fh.close()
-        if self._own:
+        if self._owns_file:
             self._raw.close()
         else:
             self._raw.flush()
@@ -400,7 +113,7 @@ def _csv_cell(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False, default=_jsonable)
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
     return str(value)
 
 
@@ -472,7 +185,7 @@ class ParquetWriter(ShardWriter):
         self._reject = reject
         self._writer = None
         self._compare = schema is None
-        self._own = frozenset(own_fields)
+        self._own_fields = frozenset(own_fields)
 
     def _open(self) -> None:
         import pyarrow.parquet as pq
@@ -517,7 +230,7 @@ class ParquetWriter(ShardWriter):
             return None
         if not self._compare:
             return table
-        rows = table.select([n for n in names if n not in self._own]).to_pylist()
+        rows = table.select([n for n in names if n not in self._own_fields]).to_pylist()
         return None if any(map(self._changed, rows, records)) else table
 
     def _changed(self, row: dict, record: dict) -> list[str]:
@@ -526,7 +239,7 @@ class ParquetWriter(ShardWriter):
         return [
             n
             for n in self.schema.names
-            if n not in self._own and not _same_value(row[n], record.get(n))
+            if n not in self._own_fields and not _same_value(row[n], record.get(n))
         ]
 
     def _misfit(self, record: dict) -> str:
@@ -744,14 +457,17 @@ class RejectsWriter:
 
     def __init__(self, path: str | os.PathLike | None, stream: io.TextIOBase | None = None):
         self.path = Path(path) if path is not None else None
-        self.tmp = temporary_path(self.path) if self.path is not None else None
-        if self.tmp is not None:
-            self._fh: BinaryIO | None = open(self.tmp, "wb", buffering=_WRITE_BUFFER)  # noqa: SIM115
+        self._pending = PendingFile(self.path) if self.path is not None else None
+        if self._pending is not None:
+            self._fh: BinaryIO | None = open(  # noqa: SIM115 - closed by commit() / abort()
+                self._pending.tmp, "wb", buffering=_WRITE_BUFFER
+            )
         else:
             self._fh = None
             self._stream = stream if stream is not None else sys.stderr
 
     def write(self, entry: dict) -> None:
+        """Write one reject entry as a JSON line."""
         line = dumps_line(entry)
         if self._fh is not None:
             self._fh.write(line)
@@ -760,32 +476,37 @@ class RejectsWriter:
             self._stream.flush()
 
     def commit(self) -> None:
+        """Finish the file and move it to its final name (nothing for a stream)."""
         if self._fh is not None:
             self._fh.close()
-            os.replace(self.tmp, self.path)
+            self._pending.commit()
 
     def abort(self) -> None:
+        """Close and delete the temporary file (nothing for a stream)."""
         if self._fh is not None:
             self._fh.close()
-            self.tmp.unlink(missing_ok=True)
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary name and :func:`os.replace`."""
-    path = Path(path)
-    tmp = temporary_path(path)
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+            self._pending.abort()
 
 
 def concat_files(sources: list[Path], target: str | os.PathLike) -> None:
     """Concatenate ``sources`` (missing ones skipped) into ``target`` atomically."""
-    target = Path(target)
-    tmp = temporary_path(target)
-    with open(tmp, "wb") as out:
+    with atomic_file(target, "wb") as out:
         for src in sources:
             if src.exists():
                 with open(src, "rb") as fh:
                     while chunk := fh.read(_WRITE_BUFFER):
                         out.write(chunk)
-    os.replace(tmp, target)
+
+
+__all__ = [
+    "CsvWriter",
+    "JsonlWriter",
+    "ParquetWriter",
+    "RejectsWriter",
+    "ShardWriter",
+    "annotation_type",
+    "concat_files",
+    "dumps_line",
+    "open_writer",
+    "output_parquet_schema",
+]
