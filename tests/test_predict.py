@@ -290,6 +290,15 @@ def test_donation_appeal_after_the_story_goes_whole():
     assert kept(text, clean(text)) == STORY
 
 
+@pytest.mark.parametrize("separator", ["\r", "\u2028"], ids=["lone_cr", "line_separator"])
+def test_story_separated_by_other_line_boundaries_is_split_and_kept(separator):
+    # Read as one paragraph, such an article was kept or removed whole, story included.
+    paragraphs = STORY[:3] + NEWSLETTER_BOX + STORY[3:]
+    text = separator.join(paragraphs) + separator
+    assert [p.text for p in classify(text)] == paragraphs
+    assert clean(text) == separator.join(STORY) + separator
+
+
 FOLLOW_AND_APP_BOX = [
     "Find us on Facebook, Instagram and LinkedIn",
     "Download the Valley Courier app for iPhone and Android",
