@@ -15,42 +15,12 @@ import pytest
 from tests.test_predict import NEWSLETTER_BOX, STORY, article
 
 
-@pytest.fixture
-def logged_cleaner(tiny_model, tmp_path, monkeypatch):
-    """The cleaner logged by ``tracking.log_models`` to a SQLite store under ``tmp_path``, and
-    the tracking environment a served copy needs."""
-    import pandas as pd
-    from newsclean.models import export_model
-    from newsclean.training import tracking
-
-    from tests.corpus import make_corpus
-
-    env = {
-        **os.environ,
-        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
-        "MLFLOW_DISABLE_TELEMETRY": "true",
-        "GIT_PYTHON_REFRESH": "quiet",
-        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-    }
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", env["MLFLOW_TRACKING_URI"])
-    monkeypatch.chdir(tmp_path)  # a SQLite store puts run artifacts under ./mlruns
-    mlflow = tracking.configure_mlflow()
-    mlflow.set_experiment("serve")
-    export_dir = tmp_path / "model"
-    export_model(tiny_model, export_dir)
-    paragraphs = make_corpus(2)[["article_id", "position", "text"]]
-    articles = pd.DataFrame({"text": [article(STORY)]})
-    with mlflow.start_run():
-        _, cleaner_uri = tracking.log_models(mlflow, tiny_model, export_dir, paragraphs, articles)
-    return mlflow, cleaner_uri, env
-
-
-def test_bad_rows_get_their_own_error_and_the_others_are_cleaned(logged_cleaner, tiny_model):
+def test_bad_rows_get_their_own_error_and_the_others_are_cleaned(logged_models, tiny_model):
     import pandas as pd
 
     import newsclean
 
-    mlflow, cleaner_uri, _ = logged_cleaner
+    mlflow, _, cleaner_uri, _ = logged_models
     cleaner = mlflow.pyfunc.load_model(cleaner_uri)  # with the logged signature's enforcement
     good = article(STORY, NEWSLETTER_BOX)
     frame = pd.DataFrame({"text": [good, None, 5, float("nan"), b"bytes", good]})
@@ -127,10 +97,10 @@ def _post(port: int, payload: dict) -> tuple[int, dict]:
 
 
 @pytest.mark.slow
-def test_mlflow_models_serve_cleans_articles(logged_cleaner, tiny_model, tmp_path):
+def test_mlflow_models_serve_cleans_articles(logged_models, tiny_model, tmp_path):
     from newsclean.training import tracking
 
-    mlflow, cleaner_uri, env = logged_cleaner
+    mlflow, _, cleaner_uri, env = logged_models
     tracking.register_with_alias(
         mlflow,
         cleaner_uri,
