@@ -257,7 +257,9 @@ paragraph_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), m
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    st.lists(paragraph_text, max_size=10), st.sampled_from(["\n", "\r\n", "\n\n"]), st.floats(0, 1)
+    st.lists(paragraph_text, max_size=10),
+    st.sampled_from(["\n", "\r\n", "\n\n", "\r", "\u2028", "\x85\f"]),
+    st.floats(0, 1),
 )
 def test_property_clean_is_a_subsequence_and_classify_covers_all(tiny_model, parts, sep, cut):
     text = sep.join(parts)
