@@ -1,9 +1,11 @@
 """Paragraph segmentation that keeps character offsets.
 
-A paragraph is a non-blank line of the article text. Lines end at ``\\n``; ``\\r`` characters
-right before it belong to the separator, so ``\\r\\n`` text works too. Every paragraph carries
-its ``start`` and ``end`` offsets into the original string, which is what lets the cleaner
-rebuild the article from the kept paragraphs without altering a byte of them.
+A paragraph is a non-blank line of the article text. Lines end at every line boundary that
+``str.splitlines`` knows (:data:`LINE_BOUNDARIES`: ``\\n``, ``\\r\\n``, a lone ``\\r``, ``\\v``,
+``\\f``, ``\\x1c`` to ``\\x1e``, ``\\x85``, U+2028 and U+2029), so text from old Mac files or
+with Unicode line separators is split as a reader sees it, not read as one paragraph. Every
+paragraph carries its ``start`` and ``end`` offsets into the original string, which is what
+lets the cleaner rebuild the article from the kept paragraphs without altering a byte of them.
 """
 
 from __future__ import annotations
@@ -24,29 +26,32 @@ class Span(NamedTuple):
 _new_span = tuple.__new__
 
 
+#: The characters ``str.splitlines`` ends a line at; ``"\\r\\n"`` is one boundary.
+LINE_BOUNDARIES = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_LINE_END = re.compile("\r\n|[" + re.escape(LINE_BOUNDARIES) + "]")
+
+
 def split_paragraphs(text: str) -> list[Span]:
     """Split ``text`` into paragraphs: its non-blank lines, without the line separators.
 
-    The span of a paragraph excludes its line terminator (``\\n`` or ``\\r\\n``) but keeps any
-    other leading or trailing whitespace, so ``text[span.start:span.end] == span.text`` always.
+    Lines end at every boundary of :data:`LINE_BOUNDARIES` (as ``str.splitlines``; ``\\r\\n``
+    is one). The span of a paragraph excludes its line terminator but keeps any other leading
+    or trailing whitespace, so ``text[span.start:span.end] == span.text`` always.
 
     Examples
     --------
-    >>> [s.text for s in split_paragraphs("Title\\r\\n\\nBody one.\\n  \\nBody two.")]
+    >>> [s.text for s in split_paragraphs("Title\\r\\n\\nBody one.\\r  \\u2028Body two.")]
     ['Title', 'Body one.', 'Body two.']
     """
     spans: list[Span] = []
     start = 0
-    # str.split is the fast path: one C call, then a light loop over the lines.
-    for line in text.split("\n"):
+    # str.splitlines is the fast path: one C call, then a light loop over the lines. The lines
+    # are the spans' texts themselves (no copy); only the terminator lengths are looked up.
+    for line in text.splitlines():
         end = start + len(line)
         if line.strip():
-            if line[-1] == "\r":  # "\r\n" line endings: the "\r"s belong to the separator
-                body = line.rstrip("\r")
-                spans.append(_new_span(Span, (start, start + len(body), body)))
-            else:
-                spans.append(_new_span(Span, (start, end, line)))
-        start = end + 1
+            spans.append(_new_span(Span, (start, end, line)))
+        start = end + (2 if text.startswith("\r\n", end) else 1)
     return spans
 
 
@@ -91,9 +96,10 @@ def join_kept(text: str, spans: list[Span], keep: list[bool]) -> str:
 
 
 def _single_line_end(separator: str) -> str:
-    """The first line terminator of ``separator`` (``\\r\\n`` or ``\\n``), or ``""``."""
-    m = re.search(r"\r?\n", separator)
+    """The first line terminator of ``separator`` (``\\r\\n`` or one boundary character), or
+    ``""``."""
+    m = _LINE_END.search(separator)
     return m.group(0) if m else ""
 
 
-__all__ = ["Span", "join_kept", "split_paragraphs"]
+__all__ = ["LINE_BOUNDARIES", "Span", "join_kept", "split_paragraphs"]

@@ -17,6 +17,8 @@ applies a fitted model without scikit-learn or pandas, so the library call stays
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from newsclean.features.scan import Scan, WordLists, mix64
 
@@ -455,45 +457,100 @@ def place_signals(
     long_paragraph_words: int = LONG_PARAGRAPH_WORDS,
 ) -> np.ndarray:
     """Place of each paragraph in its article, shape (n_paragraphs, len(PLACE_NAMES))."""
-    n = scan.n
-    starts, ends = scan.article_starts, scan.article_ends
-    index = np.arange(n)
-    position = index - starts
-    n_par = ends - starts
-    from_end = ends - 1 - index
-    words = scan.words
-    chars = scan.chars.astype(np.float64)
-    short = words <= short_line_words
-    long_ = words >= long_paragraph_words
+    bounds = (scan.article_starts, scan.article_ends)
+    return place_matrix(scan.words, scan.chars, bounds, short_line_words, long_paragraph_words)
 
-    run = _run_lengths(short, starts)
-    cum = np.cumsum(chars)
-    article_cum_start = cum[starts] - chars[starts]
-    total = cum[ends - 1] - article_cum_start
-    before = (cum - chars) - article_cum_start
-    after = total - before - chars
-    safe_total = np.maximum(total, 1.0)
 
-    # Long paragraphs in rows [a, b) of an article: longs[b] - longs[a].
-    longs = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(long_, out=longs[1:])
-    has_long = longs[ends] > longs[starts]
-    return _stack(
-        [
-            np.log1p(position),
-            np.log1p(from_end),
-            position / np.maximum(n_par - 1, 1),
-            np.log1p(n_par),
-            position == 0,
-            from_end == 0,
-            np.log1p(np.where(short, run, 0)),
-            before / safe_total,
-            after / safe_total,
-            has_long & (longs[ends] == longs[index]),  # no long paragraph from here on
-            has_long & (longs[index + 1] == longs[starts]),  # none up to and including here
-            ~has_long,
-        ]
+def place_matrix(
+    words: np.ndarray,
+    chars: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    short_line_words: int = SHORT_LINE_WORDS,
+    long_paragraph_words: int = LONG_PARAGRAPH_WORDS,
+    rows: tuple[int, int] | None = None,
+) -> np.ndarray:
+    """:func:`place_signals` from each paragraph's word and character counts (``Scan.words``
+    and ``Scan.chars``) and article bounds, which is all the place signals read.
+
+    ``rows=(lo, hi)`` gives the signals of those rows only (the same values), so a long article
+    can be scored in windows; the article-wide sums still read all rows, so a caller that
+    windows should pass the whole article's ``words`` and ``chars``, and :class:`PlaceSums`.
+    """
+    return PlaceSums.of(words, chars, bounds, short_line_words, long_paragraph_words).rows(
+        *(rows or (0, len(words)))
     )
+
+
+class PlaceSums(NamedTuple):
+    """The article-wide sums behind :func:`place_matrix`, one entry per paragraph: computed
+    once, they give any rows' place signals without reading the rest of the article again."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    short: np.ndarray  # the paragraph is a short line
+    run: np.ndarray  # length of its run of short (or not short) lines
+    chars: np.ndarray  # its characters (float)
+    chars_before: np.ndarray  # characters of the article before it
+    chars_total: np.ndarray  # characters of its article
+    longs: np.ndarray  # long paragraphs in rows [0, i), length n + 1
+
+    @classmethod
+    def of(
+        cls,
+        words: np.ndarray,
+        chars: np.ndarray,
+        bounds: tuple[np.ndarray, np.ndarray],
+        short_line_words: int = SHORT_LINE_WORDS,
+        long_paragraph_words: int = LONG_PARAGRAPH_WORDS,
+    ) -> PlaceSums:
+        """The sums of all rows of ``bounds``."""
+        starts, ends = bounds
+        chars = chars.astype(np.float64)
+        short = words <= short_line_words
+        cum = np.cumsum(chars)
+        article_cum_start = cum[starts] - chars[starts]
+        # Long paragraphs in rows [a, b) of an article: longs[b] - longs[a].
+        longs = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(words >= long_paragraph_words, out=longs[1:])
+        return cls(
+            starts=starts,
+            ends=ends,
+            short=short,
+            run=_run_lengths(short, starts),
+            chars=chars,
+            chars_before=(cum - chars) - article_cum_start,
+            chars_total=cum[ends - 1] - article_cum_start,
+            longs=longs,
+        )
+
+    def rows(self, lo: int, hi: int) -> np.ndarray:
+        """The place signals of rows ``[lo, hi)``, shape (hi - lo, len(PLACE_NAMES))."""
+        index = np.arange(lo, hi)
+        starts, ends = self.starts[lo:hi], self.ends[lo:hi]
+        position = index - starts
+        n_par = ends - starts
+        from_end = ends - 1 - index
+        before, total = self.chars_before[lo:hi], self.chars_total[lo:hi]
+        after = total - before - self.chars[lo:hi]
+        safe_total = np.maximum(total, 1.0)
+        short, longs = self.short[lo:hi], self.longs
+        has_long = longs[ends] > longs[starts]
+        return _stack(
+            [
+                np.log1p(position),
+                np.log1p(from_end),
+                position / np.maximum(n_par - 1, 1),
+                np.log1p(n_par),
+                position == 0,
+                from_end == 0,
+                np.log1p(np.where(short, self.run[lo:hi], 0)),
+                before / safe_total,
+                after / safe_total,
+                has_long & (longs[ends] == longs[index]),  # no long paragraph from here on
+                has_long & (longs[index + 1] == longs[starts]),  # none up to and including here
+                ~has_long,
+            ]
+        )
 
 
 def _run_lengths(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -517,8 +574,10 @@ __all__ = [
     "SHORT_LINE_WORDS",
     "VOICE_NAMES",
     "WINDOW_DEFAULT",
+    "PlaceSums",
     "neighbour_offsets",
     "neighbour_rows",
+    "place_matrix",
     "place_signals",
     "shape_matrix",
     "shape_names",

@@ -60,3 +60,35 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "extracted.parquet").exists():
         pytest.skip(f"shared data not found at {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture
+def logged_models(tiny_model, tmp_path, monkeypatch):
+    """The tiny model logged by ``tracking.log_models`` to a SQLite store under ``tmp_path``
+    (the working directory moves there: the store puts run artifacts under ./mlruns).
+
+    Returns ``(mlflow, paragraph_model_uri, cleaner_uri, env)``, ``env`` being the environment
+    a served copy needs."""
+    import pandas as pd
+    from newsclean.training import tracking
+
+    from tests.test_predict import STORY, article
+
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+        "MLFLOW_DISABLE_TELEMETRY": "true",
+        "GIT_PYTHON_REFRESH": "quiet",
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+    }
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", env["MLFLOW_TRACKING_URI"])
+    monkeypatch.chdir(tmp_path)
+    mlflow = tracking.configure_mlflow()
+    mlflow.set_experiment("logged")
+    export_dir = tmp_path / "model"
+    export_model(tiny_model, export_dir)
+    paragraphs = make_corpus(2)[["article_id", "position", "text"]]
+    articles = pd.DataFrame({"text": [article(STORY)]})
+    with mlflow.start_run():
+        uris = tracking.log_models(mlflow, tiny_model, export_dir, paragraphs, articles)
+    return (mlflow, *uris, env)

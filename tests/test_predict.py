@@ -259,7 +259,9 @@ paragraph_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), m
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    st.lists(paragraph_text, max_size=10), st.sampled_from(["\n", "\r\n", "\n\n"]), st.floats(0, 1)
+    st.lists(paragraph_text, max_size=10),
+    st.sampled_from(["\n", "\r\n", "\n\n", "\r", "\u2028", "\x85\f"]),
+    st.floats(0, 1),
 )
 def test_property_clean_is_a_subsequence_and_classify_covers_all(tiny_model, parts, sep, cut):
     text = sep.join(parts)
@@ -290,6 +292,15 @@ def test_newsletter_box_in_the_middle_goes():
 def test_donation_appeal_after_the_story_goes_whole():
     text = article(STORY, DONATION_APPEAL)
     assert kept(text, clean(text)) == STORY
+
+
+@pytest.mark.parametrize("separator", ["\r", "\u2028"], ids=["lone_cr", "line_separator"])
+def test_story_separated_by_other_line_boundaries_is_split_and_kept(separator):
+    # Read as one paragraph, such an article was kept or removed whole, story included.
+    paragraphs = STORY[:3] + NEWSLETTER_BOX + STORY[3:]
+    text = separator.join(paragraphs) + separator
+    assert [p.text for p in classify(text)] == paragraphs
+    assert clean(text) == separator.join(STORY) + separator
 
 
 FOLLOW_AND_APP_BOX = [

@@ -39,7 +39,8 @@ def test_grouped_scores_equal_one_scan(tiny_model, monkeypatch, group):
     whole = scorer.scores(scan_table(table, scorer.max_chars))
     monkeypatch.setattr(scorer_module, "GROUP_PARAGRAPHS", group)
     grouped = scorer.score_paragraphs(paragraphs, lengths)
-    assert np.allclose(grouped[0], whole[0]) and np.allclose(grouped[1], whole[1])
+    # exactly: an article's scores do not depend on which articles were scored with it
+    assert np.array_equal(grouped[0], whole[0]) and np.array_equal(grouped[1], whole[1])
 
 
 def test_estimator_and_scorer_agree(tiny_model):
@@ -209,6 +210,9 @@ def test_tree_walk_in_row_blocks_equals_one_walk(tiny_model, monkeypatch):
     whole = trees.decision_function(X)
     monkeypatch.setattr(scorer_module, "TREE_BLOCK_ROWS", 64)
     assert np.array_equal(trees.decision_function(X), whole)
+    # one row alone (numpy would sum its leaves in another order) and a last block of one row
+    assert all(trees.decision_function(X[i : i + 1])[0] == whole[i] for i in range(20))
+    assert np.array_equal(trees.decision_function(X[:65]), whole[:65])
 
 
 def test_shipped_trees_read_the_word_extremes():
@@ -233,3 +237,62 @@ def test_shipped_trees_read_the_word_extremes():
 
     assert np.array_equal(final, trees(extremes))
     assert not np.allclose(final, trees(np.zeros_like(extremes)))  # this test can tell
+
+
+def _long_articles():
+    """Articles in one group: a long one (long runs of short lines, long paragraphs at both
+    ends), an empty one, one of one paragraph, and a short one, as paragraphs and lengths."""
+    import random
+
+    from tests.corpus import make_article
+
+    rng = random.Random(3)
+    long_article = []
+    for _ in range(30):
+        long_article += make_article(rng, n_story=rng.randint(0, 8))[0]
+    articles = [long_article, [], ["Give now"], make_article(rng)[0]]
+    return [p for a in articles for p in a], np.array([len(a) for a in articles])
+
+
+@pytest.mark.parametrize("model", ["shipped", "tiny", "graded"])
+@pytest.mark.parametrize("window_rows", [1, 2, 5, 64])
+def test_windowed_scoring_equals_one_scan(model, window_rows, request):
+    from newsclean.features.scan import bounds_from_lengths, scan_texts
+
+    from newsclean.predict import load_scorer
+
+    scorer = (
+        load_scorer(None)[0]
+        if model == "shipped"
+        else request.getfixturevalue(f"{model}_model").scorer_
+    )
+    paragraphs, lengths = _long_articles()
+    bounds = bounds_from_lengths(lengths)
+    assert len(paragraphs) > 3 * window_rows  # several windows, cut inside and between articles
+    whole = scorer.scores(scan_texts(paragraphs, scorer.max_chars, bounds))
+    windowed = scorer.score_texts(paragraphs, bounds, window_rows=window_rows)
+    # exactly equal, not close: kept paragraphs must not depend on how the article was read
+    np.testing.assert_array_equal(windowed[0], whole[0])
+    np.testing.assert_array_equal(windowed[1], whole[1])
+
+
+def test_score_paragraphs_windows_a_long_article(monkeypatch):
+    from newsclean.predict import load_scorer
+
+    scorer = load_scorer(None)[0]
+    paragraphs, lengths = _long_articles()
+    whole = scorer.score_paragraphs(paragraphs, lengths)
+    scanned = []
+
+    def counting_scan(texts, *args, **kwargs):
+        scanned.append(len(texts))
+        return scan_texts(texts, *args, **kwargs)
+
+    scan_texts = scorer_module.scan_texts
+    monkeypatch.setattr(scorer_module, "scan_texts", counting_scan)
+    monkeypatch.setattr(scorer_module, "WINDOW_ROWS", 16)
+    windowed = scorer.score_paragraphs(paragraphs, lengths)
+    # windows of 16 rows and the 2 neighbours each side
+    assert len(scanned) == -(-len(paragraphs) // 16) and max(scanned) == 16 + 2 * 2
+    np.testing.assert_array_equal(windowed[0], whole[0])
+    np.testing.assert_array_equal(windowed[1], whole[1])

@@ -16,7 +16,37 @@ import pandas as pd
 log = logging.getLogger(__name__)
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
-PIP_REQUIREMENTS = ["newsclean", "scikit-learn", "pandas", "numpy", "pyarrow", "scipy"]
+#: What loading the logged cleaner imports: pinned by :func:`pinned_requirements` to the
+#: versions installed when it was logged, so a served copy runs what was tested.
+CLEANER_PACKAGES = ("newsclean", "mlflow", "scikit-learn", "scipy", "numpy", "pandas")
+#: The same for the paragraph model (scikit-learn flavour), which loads through skops.
+PARAGRAPH_MODEL_PACKAGES = (*CLEANER_PACKAGES, "skops")
+#: The types in a fitted ParagraphClassifier that skops does not trust by default: newsclean's
+#: own and the trees of scikit-learn's gradient boosting.
+SKOPS_TRUSTED_TYPES = [
+    "newsclean.classifier.ParagraphClassifier",
+    "newsclean.scorer.BoostedTrees",
+    "newsclean.scorer.Scorer",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+]
+#: Tag with the newsclean version on the run, the logged models and registered versions.
+VERSION_TAG = "newsclean_version"
+#: The models-from-code file of the cleaner pyfunc (see training/cleaner_model.py).
+CLEANER_CODE = Path(__file__).with_name("cleaner_model.py")
+
+
+def pinned_requirements(packages: tuple[str, ...]) -> list[str]:
+    """``name==version`` of each installed package of ``packages``, in order."""
+    from importlib.metadata import version
+
+    return [f"{name}=={version(name)}" for name in packages]
+
+
+def newsclean_version() -> str:
+    """The installed newsclean's version, as its distribution metadata gives it."""
+    from importlib.metadata import version
+
+    return version("newsclean")
 
 
 def configure_mlflow():
@@ -51,12 +81,20 @@ def log_figures(mlflow, figures: dict[str, Any]) -> None:
 def log_models(
     mlflow, model, export_dir: Path, example: pd.DataFrame, articles_example: pd.DataFrame
 ) -> tuple[str, str]:
-    """Log the paragraph model (sklearn flavour) and the cleaner (pyfunc); return their URIs."""
+    """Log the paragraph model (sklearn flavour) and the cleaner (pyfunc); return their URIs.
+
+    Neither is a pickle: the paragraph model is saved with skops (trusting
+    :data:`SKOPS_TRUSTED_TYPES`), and the cleaner is models-from-code (:data:`CLEANER_CODE`)
+    around the exported model folder ``export_dir``. Both pin their requirements
+    (:func:`pinned_requirements`) and carry the :data:`VERSION_TAG` tag, as does the run.
+    """
     import mlflow.pyfunc
     import mlflow.sklearn
     from mlflow.models import infer_signature
     from newsclean.training.serving import CleanerModel
 
+    tags = {VERSION_TAG: newsclean_version()}
+    mlflow.set_tags(tags)
     signature = infer_signature(example, model.predict_proba(example))
     paragraph_info = mlflow.sklearn.log_model(
         model,
@@ -64,8 +102,10 @@ def log_models(
         signature=signature,
         input_example=example.head(5),
         pyfunc_predict_fn="predict_proba",
-        serialization_format="cloudpickle",
-        pip_requirements=PIP_REQUIREMENTS,
+        serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
+        skops_trusted_types=SKOPS_TRUSTED_TYPES,
+        pip_requirements=pinned_requirements(PARAGRAPH_MODEL_PACKAGES),
+        tags=tags,
     )
     cleaned = CleanerModel()
     cleaned.model = model
@@ -77,11 +117,12 @@ def log_models(
     )
     cleaner_info = mlflow.pyfunc.log_model(
         name="cleaner",
-        python_model=CleanerModel(),
+        python_model=str(CLEANER_CODE),
         artifacts={"model_dir": str(export_dir)},
         signature=cleaner_signature,
         input_example=articles_example,
-        pip_requirements=PIP_REQUIREMENTS,
+        pip_requirements=pinned_requirements(CLEANER_PACKAGES),
+        tags=tags,
     )
     return paragraph_info.model_uri, cleaner_info.model_uri
 
@@ -99,12 +140,16 @@ def register_with_alias(
 ) -> tuple[str, str]:
     """Register ``model_uri`` under ``name``; move ``alias`` if it wins. Return (version, why).
 
+    The new version is tagged with the newsclean version (:data:`VERSION_TAG`).
+
     ``incomparable`` says why the holder could not be scored on this run's test split; the
     alias then stays unless ``promote``.
     """
     from mlflow import MlflowClient
 
-    version = mlflow.register_model(model_uri, name).version
+    version = mlflow.register_model(
+        model_uri, name, tags={VERSION_TAG: newsclean_version()}
+    ).version
     if not alias:
         return version, "no alias requested"
     client = MlflowClient()

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from newsclean.features.signals import (
     PLACE_NAMES,
     SHAPE_NAMES,
     VOICE_NAMES,
+    PlaceSums,
     neighbour_rows,
     place_signals,
     shape_matrix,
@@ -51,6 +53,9 @@ _LOGIT_CLIP = 1e-4
 MAX_TREE_DEPTH = 12
 #: Paragraphs scored at once by :meth:`Scorer.score_paragraphs` (whole articles per group).
 GROUP_PARAGRAPHS = 2048
+#: Paragraphs scanned at once by :meth:`Scorer.score_texts`: bounds the working memory of one
+#: long article (a scan keeps about 100 bytes a word) whatever its length.
+WINDOW_ROWS = 4096
 #: Rows walked through the trees at once. The walk's working arrays hold one entry per tree and
 #: row, so this bounds them (a few MB) even for one article of a million lines.
 TREE_BLOCK_ROWS = 4096
@@ -71,10 +76,14 @@ def dense_signals(scan: Scan, window: int, voice: np.ndarray | None = None) -> n
     return np.hstack([shape_signals(scan, window), voice, place_signals(scan)])
 
 
-def context_matrix(raw: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], window: int):
-    """Context-pass inputs: own and neighbours' first-pass logits, and block means."""
+def context_logits(raw: np.ndarray) -> np.ndarray:
+    """The first-pass logits the context pass reads (probabilities clipped away from 0 and 1)."""
     raw = np.clip(np.asarray(raw, dtype=np.float64), _LOGIT_CLIP, 1 - _LOGIT_CLIP)
-    logit = np.log(raw / (1 - raw))
+    return np.log(raw / (1 - raw))
+
+
+def article_means(logit: np.ndarray, bounds: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Mean logit of the text before each paragraph, after it, and of its whole article, (n, 3)."""
     starts, ends = bounds
     index = np.arange(len(logit))
     cum = np.zeros(len(logit) + 1)
@@ -84,7 +93,24 @@ def context_matrix(raw: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], windo
     before_mean = (cum[:-1] - cum[starts]) / np.maximum(index - starts, 1)
     after_mean = (cum[ends] - cum[1:]) / np.maximum(ends - index - 1, 1)
     article_mean = (cum[ends] - cum[starts]) / np.maximum(ends - starts, 1)
-    own = np.array([logit, before_mean, after_mean, article_mean]).T
+    return np.array([before_mean, after_mean, article_mean]).T
+
+
+def context_matrix(
+    raw: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    window: int,
+    means: np.ndarray | None = None,
+) -> np.ndarray:
+    """Context-pass inputs: own and neighbours' first-pass logits, and block means.
+
+    ``means`` is :func:`article_means` of these rows when it was computed over more rows than
+    ``raw`` holds (a window of a longer article); by default it is computed from ``raw``.
+    """
+    logit = context_logits(raw)
+    if means is None:
+        means = article_means(logit, bounds)
+    own = np.column_stack([logit, means])
     return np.concatenate([own, shift_within_articles(logit, bounds, window)], axis=1)
 
 
@@ -113,14 +139,19 @@ def context_inputs(
     bounds: tuple[np.ndarray, np.ndarray],
     window: int,
     extremes: np.ndarray | None = None,
+    means: np.ndarray | None = None,
 ) -> np.ndarray:
     """Context-pass inputs: :func:`context_matrix`, the paragraph's own voice signals, then
     :func:`word_extremes` of the paragraph and of the one before and after it (zeros where the
     article has none; ``extremes=None`` gives zeros). The extremes come last, so a model trained
-    before them reads the same columns."""
+    before them reads the same columns. ``means`` as in :func:`context_matrix`."""
     if extremes is None:
         extremes = np.zeros((len(raw), 2))
-    context = [context_matrix(raw, bounds, window), voice, extremes_in_context(extremes, bounds)]
+    context = [
+        context_matrix(raw, bounds, window, means),
+        voice,
+        extremes_in_context(extremes, bounds),
+    ]
     return np.hstack(context)
 
 
@@ -234,7 +265,11 @@ class BoostedTrees:
             go_right = inputs.take(position, mode="wrap") > threshold.take(index, mode="wrap")
             index *= 2
             index += go_right
-        return self.baseline + leaf_value.take(index, mode="wrap").sum(axis=0)
+        leaves = leaf_value.take(index, mode="wrap")  # (trees, rows)
+        # numpy adds a column's trees one after another, but a single row's pairwise: add that
+        # one in order too, so a row's score does not depend on how many rows were walked.
+        total = leaves.sum(axis=0) if n != 1 else np.cumsum(leaves[:, 0])[-1:]
+        return self.baseline + total
 
     @cached_property
     def _left_children_of_roots(self) -> np.ndarray:
@@ -279,6 +314,54 @@ class BoostedTrees:
         if len(trees.feature) and trees.feature.min() < 0:
             raise ValueError("tree arrays are corrupt: a node reads a negative input index")
         return trees
+
+
+def _row_dot(matrix: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``matrix @ weights`` for a vector of weights, each row's sum taken in an order that does
+    not depend on the other rows. BLAS rounds a row differently by where it falls in its blocks
+    of rows, so ``@`` would make a paragraph's score depend on how many rows were scored with it
+    (in the last bits, which can still cross the threshold); einsum (without ``optimize``,
+    which would hand it to BLAS) sums every row by the same loop."""
+    return np.einsum("ij,j->i", matrix, weights)
+
+
+class _RowSignals(NamedTuple):
+    """What :meth:`Scorer._row_signals` finds for each row of a scan (one entry per row)."""
+
+    word_logit: np.ndarray  # the hashed words' part of the first-pass logit
+    local_logit: np.ndarray  # own and neighbours' shape and own voice part
+    voice: np.ndarray  # voice_signals, which the context pass reads too
+    extremes: np.ndarray | None  # word_extremes; None without a context pass
+    words: np.ndarray  # Scan.words and Scan.chars, which the place signals read
+    chars: np.ndarray
+
+    def rows(self, lo: int, hi: int) -> _RowSignals:
+        return _RowSignals(*(None if a is None else a[lo:hi] for a in self))
+
+    def empty_like(self, n: int) -> _RowSignals:
+        """Uninitialised arrays of ``n`` rows of the same types, to fill window by window."""
+        return _RowSignals(
+            *(None if a is None else np.empty((n, *a.shape[1:]), a.dtype) for a in self)
+        )
+
+
+def _windows(n: int, size: int, halo: int) -> list[tuple[int, int, int, int]]:
+    """Rows ``[lo, hi)`` of each window of ``size`` rows over ``n``, and the rows ``[a, b)``
+    read for it: ``halo`` more on each side, within ``[0, n)``."""
+    return [
+        (lo, min(lo + size, n), max(lo - halo, 0), min(lo + size + halo, n))
+        for lo in range(0, n, size)
+    ]
+
+
+def _bounds_within(
+    bounds: tuple[np.ndarray, np.ndarray], a: int, b: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Article bounds of rows ``[a, b)`` counted from ``a`` and cut to those rows. A row's
+    neighbours within the cut are its true neighbours; the rows a window reports are at least
+    the halo away from a cut that is not an article's edge."""
+    starts, ends = bounds
+    return np.clip(starts[a:b], a, b) - a, np.clip(ends[a:b], a, b) - a
 
 
 @dataclass(frozen=True)
@@ -331,32 +414,108 @@ class Scorer:
         """First-pass and final boilerplate probabilities of every paragraph of ``scan``."""
         if scan.max_chars != self.max_chars:
             raise ValueError(f"scan read {scan.max_chars} characters, model {self.max_chars}")
+        return self._finish(self._row_signals(scan), (scan.article_starts, scan.article_ends))
+
+    def _row_signals(self, scan: Scan) -> _RowSignals:
+        """Every part of the two passes that a paragraph's own window of rows decides."""
         rows, columns, data = word_entries(scan, self.n_features)
         # The hashed-word part of the dot product, without building the sparse matrix.
         word_weights = self.word_coef[columns].astype(np.float64)
-        logit = np.bincount(rows, weights=data * word_weights, minlength=scan.n).astype(np.float64)
-        bounds = (scan.article_starts, scan.article_ends)
+        word_logit = np.bincount(rows, weights=data * word_weights, minlength=scan.n)
         voice = voice_signals(scan)
-        own_weights, neighbour_weights, voice_weights, place_weights, offset = self._dense_linear
+        own_weights, neighbour_weights, voice_weights, _, _ = self._dense_linear
         shape = shape_matrix(scan)
         # The neighbours' shape enters linearly, so weigh every row's shape once per offset and
         # gather those sums: the same value as dense_signals(...) @ weights, with far less work.
-        per_offset = shape @ neighbour_weights[:, :-1].T + neighbour_weights[:, -1]
-        neighbour, present = neighbour_rows(bounds, self.window)
+        per_offset = np.einsum("ij,kj->ik", shape, neighbour_weights[:, :-1])
+        per_offset += neighbour_weights[:, -1]
+        neighbour, present = neighbour_rows((scan.article_starts, scan.article_ends), self.window)
         picked = per_offset[neighbour, np.arange(neighbour.shape[1])]  # row i: its neighbours' sums
-        logit += (
-            shape @ own_weights
+        local_logit = (
+            _row_dot(shape, own_weights)
             + (picked * present).sum(axis=1)
-            + voice @ voice_weights
-            + place_signals(scan) @ place_weights
-            + offset
+            + _row_dot(voice, voice_weights)
         )
+        extremes = None
+        if self.context is not None:
+            extremes = word_extremes(rows, word_weights, scan.n)
+        return _RowSignals(
+            word_logit.astype(np.float64), local_logit, voice, extremes, scan.words, scan.chars
+        )
+
+    def _finish(
+        self,
+        signals: _RowSignals,
+        bounds: tuple[np.ndarray, np.ndarray],
+        window_rows: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Both passes from :meth:`_row_signals` of all rows of ``bounds``: the place signals
+        and the article means span whole articles, so they are computed here. The context pass
+        runs in windows of ``window_rows`` rows when given."""
+        *_, place_weights, offset = self._dense_linear
+        n = len(signals.words)
+        window_rows = max(n, 1) if window_rows is None else window_rows
+        place = PlaceSums.of(signals.words, signals.chars, bounds)
+        place_logit = np.empty(n)
+        for lo, hi, _, _ in _windows(n, window_rows, 0):
+            place_logit[lo:hi] = _row_dot(place.rows(lo, hi), place_weights)
+        del place
+        # The sum in the order a single expression over all signals takes, so every rounding
+        # is the same whether or not the article was scanned in windows.
+        logit = signals.word_logit + (signals.local_logit + place_logit + offset)
         raw = sigmoid(logit)
         if self.context is None:
             return raw, raw.copy()  # two arrays, as with a context pass
-        extremes = word_extremes(rows, word_weights, scan.n)
-        inputs = context_inputs(raw, voice, bounds, self.window, extremes)
-        return raw, sigmoid(self.context.decision_function(inputs))
+        if n <= window_rows:
+            inputs = context_inputs(raw, signals.voice, bounds, self.window, signals.extremes)
+            return raw, sigmoid(self.context.decision_function(inputs))
+        means = article_means(context_logits(raw), bounds)
+        final = np.empty(n)
+        # The context pass reads the logits of `window` rows each side, the extremes of one.
+        for lo, hi, a, b in _windows(n, window_rows, max(self.window, 1)):
+            inputs = context_inputs(
+                raw[a:b],
+                signals.voice[a:b],
+                _bounds_within(bounds, a, b),
+                self.window,
+                signals.extremes[a:b],
+                means[a:b],
+            )
+            final[lo:hi] = sigmoid(self.context.decision_function(inputs[lo - a : hi - a]))
+        return raw, final
+
+    def score_texts(
+        self,
+        texts: list[str],
+        bounds: tuple[np.ndarray, np.ndarray],
+        window_rows: int | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`scores` of the paragraphs ``texts`` with article ``bounds`` (as from
+        :func:`~newsclean.features.scan.bounds_from_lengths`), scanned ``window_rows`` at a time
+        (default :data:`WINDOW_ROWS`).
+
+        The result is exactly that of one scan of all ``texts``; only the working memory
+        differs. A window is scanned with the ``window`` rows on each side that its neighbour
+        signals read, and what spans whole articles (place signals, the context pass's article
+        means) is computed from per-row results, so no signal of a row changes. What is kept
+        for all rows is about 110 bytes a paragraph; the scan of one window is freed before the
+        next.
+        """
+        n = len(texts)
+        window_rows = WINDOW_ROWS if window_rows is None else window_rows
+        if n <= window_rows:
+            return self.scores(scan_texts(texts, self.max_chars, bounds))
+        signals = None
+        for lo, hi, a, b in _windows(n, window_rows, self.window):
+            scan = scan_texts(texts[a:b], self.max_chars, _bounds_within(bounds, a, b))
+            part = self._row_signals(scan).rows(lo - a, hi - a)
+            del scan  # before the next window's scan
+            if signals is None:
+                signals = part.empty_like(n)
+            for whole, rows in zip(signals, part):
+                if whole is not None:
+                    whole[lo:hi] = rows
+        return self._finish(signals, bounds, window_rows)
 
     def score_paragraphs(
         self, paragraphs: list[str], article_lengths: Sequence[int]
@@ -365,10 +524,9 @@ class Scorer:
 
         Scores whole articles in groups of about :data:`GROUP_PARAGRAPHS` paragraphs, which
         keeps the working arrays small (faster, and memory stays flat over many articles). An
-        article is never split, since its context signals span all of it: one article of
-        ``n`` paragraphs takes memory in proportion to ``n``. ``clean`` of one article of
-        240,000 short lines peaked at about 300 MB (1.3 KB a line, the Python strings
-        included), the tree walk running in blocks of :data:`TREE_BLOCK_ROWS` rows.
+        article is never split between groups, since its context signals span all of it; a
+        group longer than :data:`WINDOW_ROWS` (one long article) is scanned in windows by
+        :meth:`score_texts`, with the same result, so its working memory stays bounded too.
         """
         lengths = np.asarray(article_lengths, dtype=np.int64)
         if (lengths < 0).any() or lengths.sum() != len(paragraphs):
@@ -381,8 +539,7 @@ class Scorer:
         for lo, hi in groups(lengths, GROUP_PARAGRAPHS):
             first, last = (ends[lo - 1] if lo else 0), ends[hi - 1]
             group = lengths[lo:hi]
-            scan = scan_texts(paragraphs[first:last], self.max_chars, bounds_from_lengths(group))
-            scored.append(self.scores(scan))
+            scored.append(self.score_texts(paragraphs[first:last], bounds_from_lengths(group)))
         if len(scored) == 1:  # the usual case, one article: nothing to join
             return scored[0]
         raws, finals = zip(*scored) if scored else ((), ())
@@ -468,7 +625,9 @@ __all__ = [
     "SIGNALS_VERSION",
     "BoostedTrees",
     "Scorer",
+    "article_means",
     "context_inputs",
+    "context_logits",
     "context_matrix",
     "context_width",
     "dense_signals",
