@@ -45,6 +45,11 @@ _HASH_CHUNK = 1 << 20
 #: Card fields that decide which paragraphs the model removes (with the arrays, which ``sha256``
 #: pins). Parameters in ``params`` only matter to a refit: the scorer's own arrays fix the rest.
 DECISIVE_FIELDS = ("artifact", "sha256", "threshold")
+#: Decisive too when the card has them (cards exported before operating points do not).
+OPTIONAL_DECISIVE_FIELDS = ("operating_points",)
+#: The operating points a card may record, each a threshold chosen in training for an editorial
+#: recall on reviewed validation articles: 0.999, 0.995 and 0.98.
+MODES = ("precise", "balanced", "aggressive")
 #: The card field holding the SHA-256 of the decisive fields (:func:`card_seal`).
 SEAL_FIELD = "decisive_sha256"
 
@@ -132,6 +137,7 @@ def card_seal(card: dict[str, Any]) -> str:
     False
     """
     decisive = {name: card.get(name) for name in DECISIVE_FIELDS}
+    decisive |= {name: card[name] for name in OPTIONAL_DECISIVE_FIELDS if name in card}
     if isinstance(decisive["threshold"], (int, float)) and not isinstance(
         decisive["threshold"], bool
     ):
@@ -221,7 +227,38 @@ def read_card(directory: str | os.PathLike) -> dict[str, Any]:
     card["threshold"] = check_threshold(card["threshold"], f"the threshold in {path}")
     if not isinstance(card.get("params", {}), dict):
         raise ValueError(f"model card {path}: params must be a JSON object")
+    if "operating_points" in card:
+        points = card["operating_points"]
+        if not isinstance(points, dict) or not set(points) <= set(MODES):
+            raise ValueError(
+                f"model card {path}: operating_points must map some of {list(MODES)} to "
+                f"thresholds, got {points!r}"
+            )
+        card["operating_points"] = {
+            mode: check_threshold(value, f"operating point {mode!r} in {path}")
+            for mode, value in points.items()
+        }
     return card
+
+
+def mode_threshold(card: dict[str, Any], mode: str) -> float:
+    """The threshold of operating point ``mode`` recorded in a (checked) model card.
+
+    Raises
+    ------
+    ValueError
+        If ``mode`` is not one of :data:`MODES`, or the card records no such point (a model
+        trained without reviewed validation articles: pass a threshold instead).
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {list(MODES)}, got {mode!r}")
+    points = card.get("operating_points") or {}
+    if mode not in points:
+        raise ValueError(
+            f"this model's card records no {mode!r} operating point (it was trained without "
+            "the reviewed validation articles): pass a threshold instead"
+        )
+    return points[mode]
 
 
 def load_artifact(directory: str | os.PathLike) -> tuple[Scorer, dict[str, Any]]:
@@ -273,12 +310,14 @@ __all__ = [
     "CARD_NAME",
     "DECISIVE_FIELDS",
     "DEFAULT_MODEL_DIR",
+    "MODES",
     "SEAL_FIELD",
     "ModelIntegrityError",
     "card_seal",
     "check_threshold",
     "export_model",
     "load_artifact",
+    "mode_threshold",
     "read_card",
     "seal_card",
     "sha256_file",
