@@ -44,9 +44,9 @@ from pathlib import Path
 
 from newsclean.batch.config import BATCH_SIZE_DEFAULT, MAX_ARTICLE_CHARS_DEFAULT
 from newsclean.batch.engines import DASK_WORKERS_DEFAULT
-from newsclean.batch.formats import INPUT_SUFFIXES, SUFFIXES, format_of
+from newsclean.batch.formats import INPUT_SUFFIXES, SUFFIXES, format_of, input_format_of
 from newsclean.batch.layout import asks_for_directory, is_single_file, make_layout
-from newsclean.batch.readers import expand_inputs
+from newsclean.batch.readers import InputError, expand_inputs
 from newsclean.batch.records import REASONS
 from newsclean.batch.run import run_clean
 from newsclean.memory import FLOOR_DEFAULT, MIN_SUPPORT_DEFAULT, check_floor, check_min_support
@@ -291,7 +291,10 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             parser.error("-o OUTPUT is required (a directory, or a file for one input)")
         if args.output == "-":
             parser.error("-o - (stdout) is only for input '-'")
-        found, problems = expand_inputs(args.inputs)
+        try:
+            found, problems = expand_inputs(args.inputs)
+        except InputError as exc:  # a URL's or a compression's package is missing
+            parser.error(str(exc))
         out_dir = Path(args.output).resolve()
         # An output directory inside an input directory is not input (e.g. on --resume).
         files = [f for f in found if out_dir not in Path(f).resolve().parents]
@@ -342,7 +345,7 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
                     "an earlier run or --overwrite to start again"
                 )
             if args.out_format is None:
-                formats = {format_of(f) for f in files}
+                formats = {input_format_of(f) for f in files}
                 args.out_format = formats.pop() if len(formats) == 1 else "jsonl"
     if args.rejects and Path(args.rejects).is_dir():
         parser.error(f"--rejects {args.rejects} is a directory: give the path of a file")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from newsclean.atomic import PendingFile, atomic_file
-from newsclean.batch.formats import format_of
+from newsclean.batch.formats import input_format_of
 from newsclean.batch.readers import csv_header, parquet_schema
 from newsclean.jsonsafe import finite
 
@@ -413,7 +413,7 @@ def open_writer(
     (``with_support``: the annotations carry a publisher memory's ``support``)."""
     if fmt in ("jsonl", "jsonl.gz"):
         return JsonlWriter(path, gz=fmt == "jsonl.gz", stream=stream)
-    source_fmt = format_of(source) if source else None
+    source_fmt = input_format_of(source) if source else None
     if fmt == "csv":
         columns = None
         if source_fmt == "csv":

@@ -1,0 +1,195 @@
+"""Batch I/O: nothing lost, nothing silent (issue 23).
+
+Lossless rejects, truncated compressed inputs, files newsclean cannot read, ``.json`` and
+``.zst`` inputs, and inputs behind fsspec URLs.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import logging
+
+import fsspec
+import pytest
+import zstandard
+
+from newsclean.batch.readers import expand_inputs, read_jsonl
+from tests.test_batch import good_records, read_lines, run
+
+
+def jsonl_bytes(records: list[dict]) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in records).encode()
+
+
+def rejects_of(out) -> list[dict]:
+    return read_lines(out / "rejects.jsonl")
+
+
+def stats_of(out) -> dict:
+    return json.loads((out / "stats.json").read_text())
+
+
+# --------------------------------------------------------------------------------------------
+# Rejects keep the exact bytes
+
+
+def test_rejects_keep_the_exact_bytes_of_lines_that_print_alike(tmp_path, tiny_model_dir):
+    # The first line holds the byte 0xff, the second the four characters \xff: their readable
+    # previews are the same text, their bytes are not.
+    first, second = b'{"id": 1, "text": "\xff"', b'{"id": 1, "text": "\\xff"'
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(first + b"\n" + second + b"\r\n")
+    out = tmp_path / "out"
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+    one, two = rejects_of(out)
+    assert (one["reason"], two["reason"]) == ("undecodable", "malformed_json")
+    assert one["raw"] == two["raw"].rstrip("\r")  # the lossy previews collide
+    assert base64.b64decode(one["raw_base64"]) == first
+    assert base64.b64decode(two["raw_base64"]) == second + b"\r"  # only "\n" ends a line
+
+
+def test_a_csv_row_with_too_many_cells_is_rejected_as_written(tmp_path, tiny_model_dir):
+    src = tmp_path / "in.csv"
+    src.write_bytes(b"id,text\n1,Fine story.\n2,caf\xe9,extra\n")
+    out = tmp_path / "out.csv"
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+    (reject,) = read_lines(tmp_path / "out.csv.rejects.jsonl")
+    assert reject["reason"] == "malformed_csv"
+    assert base64.b64decode(reject["raw_base64"]) == b"2,caf\xe9,extra\n"
+
+
+# --------------------------------------------------------------------------------------------
+# Truncated compressed inputs
+
+
+def _truncated(data: bytes) -> bytes:
+    return data[: len(data) * 2 // 3]
+
+
+def _zst_frames(data: bytes) -> bytes:
+    """zstd in frames of four lines (a zstd block is decoded whole: a file of one small block
+    cut anywhere has nothing readable)."""
+    lines = data.splitlines(keepends=True)
+    compress = zstandard.ZstdCompressor().compress
+    return b"".join(compress(b"".join(lines[i : i + 4])) for i in range(0, len(lines), 4))
+
+
+@pytest.mark.parametrize(
+    ("name", "compress"), [("in.jsonl.gz", gzip.compress), ("in.jsonl.zst", _zst_frames)]
+)
+def test_a_truncated_input_keeps_its_readable_records(tmp_path, tiny_model_dir, name, compress):
+    records = good_records(40)
+    whole = jsonl_bytes(records)
+    src = tmp_path / name
+    src.write_bytes(_truncated(compress(whole)))
+    readable = sum(1 for item in read_jsonl(str(src)) if item.record is not None)
+    assert 0 < readable < len(records)
+    out = tmp_path / "out"
+    argv = [str(src), "-o", str(out), "--format", "jsonl", "-q"]
+    assert run([*argv, "--model", str(tiny_model_dir)]) == 0
+    written = read_lines(out / "part-00000.jsonl")
+    assert [r["id"] for r in written] == [r["id"] for r in records[:readable]]
+    (tail,) = rejects_of(out)
+    assert (tail["reason"], tail["line"]) == ("truncated_input", readable + 1)
+    assert f"after line {readable}" in tail["detail"]
+    stats = stats_of(out)
+    assert (stats["read"], stats["written"], stats["rejected"]) == (readable + 1, readable, 1)
+    assert stats["reconciled"] and stats["shards_failed"] == []
+
+
+def test_a_zst_file_cut_at_a_frame_boundary_is_whole(tmp_path):
+    # Two frames one after the other are one stream; a cut inside the second is damage.
+    compress = zstandard.ZstdCompressor().compress
+    first, second = jsonl_bytes(good_records(3)), jsonl_bytes(good_records(2, start=3))
+    src = tmp_path / "in.jsonl.zst"
+    src.write_bytes(compress(first) + compress(second))
+    assert [item.record["id"] for item in read_jsonl(str(src))] == ["a0", "a1", "a2", "a3", "a4"]
+    src.write_bytes(compress(first) + compress(second)[:-3])
+    items = list(read_jsonl(str(src)))
+    assert items[-1].reason == "truncated_input" and len(items) == 4
+
+
+# --------------------------------------------------------------------------------------------
+# What newsclean reads, and what it says it skips
+
+
+def test_json_and_json_gz_inputs_are_read_as_json_lines(tmp_path, tiny_model_dir):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.json").write_bytes(jsonl_bytes(good_records(2)))
+    (src / "b.json.gz").write_bytes(gzip.compress(jsonl_bytes(good_records(2, start=2))))
+    out = tmp_path / "out"
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+    assert [r["id"] for r in read_lines(out / "part-00000.jsonl")] == ["a0", "a1"]
+    assert [r["id"] for r in read_lines(out / "part-00001.jsonl")] == ["a2", "a3"]
+    assert stats_of(out)["rejected"] == 0
+
+
+def test_a_json_document_is_refused_not_read_as_bad_lines(tmp_path):
+    src = tmp_path / "array.json"
+    src.write_text(json.dumps(good_records(2), indent=1))
+    with pytest.raises(ValueError, match="not JSON Lines"):
+        list(read_jsonl(str(src)))
+
+
+def test_files_a_directory_or_glob_cannot_give_are_named(tmp_path, tiny_model_dir, caplog):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.jsonl").write_bytes(jsonl_bytes(good_records(1)))
+    (src / "notes.txt").write_text("not an article dump")
+    (src / "table.tsv").write_text("id\ttext\n")
+    out = tmp_path / "out"
+    with caplog.at_level(logging.WARNING):
+        for pattern in (str(src), str(src / "*")):
+            assert run([pattern, "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+            (message,) = [r.getMessage() for r in caplog.records]
+            assert "skipped 2 file(s) newsclean cannot read" in message
+            assert "notes.txt" in message and "table.tsv" in message
+            caplog.clear()
+            out = tmp_path / "out2"
+
+
+# --------------------------------------------------------------------------------------------
+# Inputs behind fsspec URLs
+
+
+@pytest.fixture
+def memory_fs():
+    """fsspec's in-memory filesystem, emptied after the test."""
+    fs = fsspec.filesystem("memory")
+    yield fs
+    fs.rm("/", recursive=True)
+
+
+def test_inputs_are_read_through_fsspec_urls(tmp_path, tiny_model_dir, memory_fs):
+    memory_fs.pipe("/dump/a.jsonl", jsonl_bytes(good_records(2)))
+    memory_fs.pipe("/dump/b.jsonl.zst", zstandard.ZstdCompressor().compress(jsonl_bytes([])))
+    memory_fs.pipe("/dump/readme.md", b"# about")
+    files, problems = expand_inputs(["memory://dump"])
+    assert files == ["memory:///dump/a.jsonl", "memory:///dump/b.jsonl.zst"]
+    assert "readme.md" in problems[0]
+    local = tmp_path / "c.jsonl"
+    local.write_bytes(jsonl_bytes(good_records(1, start=5)))
+    out = tmp_path / "out"
+    argv = ["memory://dump/*.jsonl", local.as_uri(), "-o", str(out), "-q"]
+    assert run([*argv, "--model", str(tiny_model_dir)]) == 0
+    # Shards in the sorted order of their names: file:///… before memory:///….
+    assert [r["id"] for r in read_lines(out / "part-00000.jsonl")] == ["a5"]
+    assert [r["id"] for r in read_lines(out / "part-00001.jsonl")] == ["a0", "a1"]
+
+
+def test_a_url_whose_filesystem_is_not_installed_is_a_usage_error(tmp_path, capsys):
+    if _installed("s3fs"):
+        pytest.skip("s3fs is installed here")
+    with pytest.raises(SystemExit) as exc:
+        run(["s3://bucket/dump.jsonl", "-o", str(tmp_path / "out")])
+    assert exc.value.code == 2
+    assert "s3fs" in capsys.readouterr().err
+
+
+def _installed(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
