@@ -10,6 +10,7 @@ import base64
 import gzip
 import json
 import logging
+from pathlib import Path
 
 import fsspec
 import pytest
@@ -24,11 +25,11 @@ def jsonl_bytes(records: list[dict]) -> bytes:
 
 
 def rejects_of(out) -> list[dict]:
-    return read_lines(out / "rejects.jsonl")
+    return read_lines(out / ".newsclean" / "rejects.jsonl")
 
 
 def stats_of(out) -> dict:
-    return json.loads((out / "stats.json").read_text())
+    return json.loads((out / ".newsclean" / "stats.json").read_text())
 
 
 # --------------------------------------------------------------------------------------------
@@ -193,3 +194,96 @@ def _installed(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# The output directory is data to the usual readers
+
+
+def _dirty_dump(tmp_path) -> tuple:
+    """A dump of six good records and one broken line (so the run writes rejects)."""
+    records = good_records(6)
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(jsonl_bytes(records[:3]) + b"{broken\n" + jsonl_bytes(records[3:]))
+    return src, [r["id"] for r in records]
+
+
+def _clean_with_every_file(src, out, model_dir, *extra: str) -> None:
+    """A run that leaves every kind of bookkeeping: rejects, stats, run record, memory."""
+    argv = [str(src), "-o", str(out), "--model", str(model_dir), "-q", *extra]
+    assert run([*argv, "--repetition", "--domain-field", "section"]) == 0
+    assert rejects_of(out) and stats_of(out)["rejected"] == 1
+    assert (out / ".newsclean" / "memory.json").exists()
+    assert (out / ".newsclean" / "run.json").exists()
+
+
+def _load_dataset(kind: str, out, cache) -> list:
+    datasets = pytest.importorskip("datasets")
+    loaded = datasets.load_dataset(kind, data_dir=str(out), cache_dir=str(cache))
+    return loaded["train"]["id"]
+
+
+def test_a_jsonl_output_directory_reads_as_data(tmp_path, tiny_model_dir, monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    src, ids = _dirty_dump(tmp_path)
+    out = tmp_path / "out"
+    _clean_with_every_file(src, out, tiny_model_dir)
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".")] == ["part-00000.jsonl"]
+    dd = pytest.importorskip("dask.dataframe")
+    assert dd.read_json(str(out / "*.jsonl"), lines=True).compute()["id"].tolist() == ids
+    assert _load_dataset("json", out, tmp_path / "hf-cache") == ids
+
+
+def test_a_parquet_output_directory_reads_as_data(tmp_path, tiny_model_dir, monkeypatch):
+    import pandas as pd
+    import pyarrow.dataset as ds
+
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    src, ids = _dirty_dump(tmp_path)
+    out = tmp_path / "out"
+    _clean_with_every_file(src, out, tiny_model_dir, "--format", "parquet")
+    assert pd.read_parquet(out)["id"].tolist() == ids
+    assert ds.dataset(out, format="parquet").to_table()["id"].to_pylist() == ids
+    assert _load_dataset("parquet", out, tmp_path / "hf-cache") == ids
+
+
+def test_resume_and_overwrite_of_an_older_layout(tmp_path, tiny_model_dir, capsys):
+    src, _ = _dirty_dump(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    old = ["_run.json", "stats.json", "rejects.jsonl", "memory.json", "_done/00000"]
+    for name in old:
+        (out / name).parent.mkdir(exist_ok=True)
+        (out / name).write_text("{}")
+    argv = [str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]
+    assert run([*argv, "--resume"]) == 2
+    assert "older newsclean" in capsys.readouterr().err
+    assert run([*argv, "--overwrite"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [".newsclean", "part-00000.jsonl"]
+
+
+# --------------------------------------------------------------------------------------------
+# An output that cannot be written is a usage error (exit 2), found before any work
+
+
+def test_a_file_in_the_way_of_the_output_directory_exits_2(tmp_path, tiny_model_dir, capsys):
+    src, _ = _dirty_dump(tmp_path)
+    blocker = tmp_path / "results"
+    blocker.write_text("a file, not a folder")
+    for output in (blocker / "cleaned", blocker / "out.jsonl"):
+        assert run([str(src), "-o", str(output), "--model", str(tiny_model_dir), "-q"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("newsclean clean: error: cannot write the output")
+        assert str(blocker) in err and "a file is in the way of a folder" in err
+        assert "Traceback" not in err
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux's /sys")
+def test_an_output_where_nobody_may_write_exits_2(tmp_path, tiny_model_dir, capsys):
+    # /sys refuses new entries even to root, as a read-only mount would.
+    src, _ = _dirty_dump(tmp_path)
+    output = "/sys/newsclean-test-output"
+    assert run([str(src), "-o", output, "--model", str(tiny_model_dir), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the output directory /sys/newsclean-test-output" in err
+    assert "Operation not permitted" in err or "Permission denied" in err

@@ -7,28 +7,36 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsclean.atomic import TEMPORARY_GLOB, temporaries_of
 from newsclean.batch.formats import SUFFIXES, format_of
 
+#: The folder of an output directory that holds everything but the part files. Hidden, so
+#: that the usual readers take the directory as data: pyarrow (and pandas, Dask) skip names
+#: starting with "." or "_", but ``datasets.load_dataset(data_dir=...)`` reads "_" files too.
+BOOKKEEPING_DIR = ".newsclean"
 #: What a run records of its options, inputs and model (``--resume`` needs the same).
-RUN_FILE = "_run.json"
+RUN_FILE = f"{BOOKKEEPING_DIR}/run.json"
 #: The publisher memory ``--repetition`` writes.
 MEMORY_FILE = "memory.json"
+#: The merged counts and the run's rejects (in the bookkeeping folder).
+STATS_FILE = "stats.json"
+REJECTS_FILE = "rejects.jsonl"
 _PART = "part-[0-9][0-9][0-9][0-9][0-9].*"  # part-00000.jsonl: not a user's part-time.txt
 #: Names of the files newsclean writes in an output directory (``--overwrite`` deletes them).
-_OWN_FILES = (
-    _PART,
-    f".{_PART}",
-    TEMPORARY_GLOB,
-    "stats.json",
-    "rejects.jsonl",
-    RUN_FILE,
-    MEMORY_FILE,
-)
-_OWN_DIRS = ("_done", "_stats", "_rejects")
+_OWN_FILES = (_PART, f".{_PART}", TEMPORARY_GLOB)
+#: Where newsclean before 0.2 kept its bookkeeping, beside the parts: ``--overwrite`` deletes
+#: it, ``--resume`` refuses such a directory.
+_LEGACY_FILES = ("stats.json", "rejects.jsonl", "_run.json", "memory.json")
+_LEGACY_DIRS = ("_done", "_stats", "_rejects")
+
+
+class OutputError(OSError):
+    """The output cannot be written there (a file where a folder is expected, no permission),
+    or is not one this run may continue; the message says which and where."""
 
 
 @dataclass(frozen=True)
@@ -48,25 +56,30 @@ class Layout:
             return None
         return self.root / f"part-{i:05d}{SUFFIXES[self.fmt]}"
 
+    @property
+    def bookkeeping(self) -> Path | None:
+        """The folder of everything but the part files in a shard directory (None otherwise)."""
+        return None if self.root is None else self.root / BOOKKEEPING_DIR
+
     def shard_rejects(self, i: int) -> Path | None:
         """Shard ``i``'s rejects (the run's rejects file without a shard directory)."""
-        if self.root is None:
+        if self.bookkeeping is None:
             return self.rejects
-        return self.root / "_rejects" / f"{i:05d}.jsonl"
+        return self.bookkeeping / "rejects" / f"{i:05d}.jsonl"
 
     def shard_stats(self, i: int) -> Path | None:
         """Shard ``i``'s counts in a shard directory (None otherwise)."""
-        return None if self.root is None else self.root / "_stats" / f"{i:05d}.json"
+        return None if self.bookkeeping is None else self.bookkeeping / "stats" / f"{i:05d}.json"
 
     def done(self, i: int) -> Path | None:
         """Shard ``i``'s completion marker in a shard directory (None otherwise)."""
-        return None if self.root is None else self.root / "_done" / f"{i:05d}"
+        return None if self.bookkeeping is None else self.bookkeeping / "done" / f"{i:05d}"
 
     @property
     def memory(self) -> Path | None:
         """Where ``--repetition`` writes the publisher memory (None for stdout)."""
-        if self.root is not None:
-            return self.root / MEMORY_FILE
+        if self.bookkeeping is not None:
+            return self.bookkeeping / MEMORY_FILE
         if self.single is not None:
             return self.single.with_name(self.single.name + "." + MEMORY_FILE)
         return None
@@ -74,10 +87,10 @@ class Layout:
     @property
     def stats(self) -> Path | None:
         """Where the merged counts go (None for stdout)."""
-        if self.root is not None:
-            return self.root / "stats.json"
+        if self.bookkeeping is not None:
+            return self.bookkeeping / STATS_FILE
         if self.single is not None:
-            return self.single.with_name(self.single.name + ".stats.json")
+            return self.single.with_name(self.single.name + "." + STATS_FILE)
         return None
 
 
@@ -104,14 +117,55 @@ def make_layout(output: str | None, fmt: str, rejects: str | None) -> Layout:
     if is_single_file(output):
         default = out.with_name(out.name + ".rejects.jsonl")
         return Layout(fmt, single=out, rejects=Path(rejects) if rejects else default)
-    return Layout(fmt, root=out, rejects=Path(rejects) if rejects else out / "rejects.jsonl")
+    default = out / BOOKKEEPING_DIR / REJECTS_FILE
+    return Layout(fmt, root=out, rejects=Path(rejects) if rejects else default)
+
+
+def prepare_output(layout: Layout, *, resume: bool = False) -> None:
+    """Create the output's folders and check that this process can write there, before any
+    work; with ``resume``, refuse a directory an older newsclean wrote.
+
+    Raises
+    ------
+    OutputError
+        Naming the path and the problem: a file where a folder is expected, no permission, or
+        (``resume``) bookkeeping beside the part files.
+    """
+    if layout.root is not None:
+        folder, what = layout.bookkeeping, f"output directory {layout.root}"
+        if resume and any((layout.root / name).exists() for name in ("_run.json", "_done")):
+            raise OutputError(
+                f"{layout.root} was written by an older newsclean (its bookkeeping sits beside "
+                "the part files): --resume cannot continue it; use --overwrite"
+            )
+    elif layout.single is not None:
+        folder, what = layout.single.parent, f"output file {layout.single}"
+    else:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        raise OutputError(
+            f"cannot write the {what}: {where}{exc.strerror or exc}"
+            + (" (a file is in the way of a folder)" if _file_in_the_way(folder) else "")
+        ) from None
+
+
+def _file_in_the_way(folder: Path) -> bool:
+    """Whether ``folder`` or one of its parents exists as something other than a folder."""
+    return any(p.exists() and not p.is_dir() for p in (folder, *folder.parents))
 
 
 def clear_output(root: Path) -> None:
-    """Delete what newsclean writes in an output directory (``--overwrite``); nothing else."""
-    for name in _OWN_DIRS:
+    """Delete what newsclean writes in an output directory (``--overwrite``); nothing else
+    (also the bookkeeping of older versions, which sat beside the part files)."""
+    for name in (BOOKKEEPING_DIR, *_LEGACY_DIRS):
         shutil.rmtree(root / name, ignore_errors=True)
-    for pattern in _OWN_FILES:
+    (root / BOOKKEEPING_DIR).mkdir()  # as prepare_output left it
+    for pattern in (*_OWN_FILES, *_LEGACY_FILES):
         for path in root.glob(pattern):
             if path.is_file():
                 path.unlink()
@@ -119,7 +173,8 @@ def clear_output(root: Path) -> None:
 
 def remove_temporaries(root: Path) -> None:
     """Delete the temporary files (``.NAME.tmp-PID``) in an output directory's own folders."""
-    for folder in (root, *(root / name for name in _OWN_DIRS)):
+    own = root / BOOKKEEPING_DIR
+    for folder in (root, own, *(own / name for name in ("rejects", "stats", "done"))):
         for stale in folder.glob(TEMPORARY_GLOB):
             stale.unlink(missing_ok=True)
 
@@ -152,13 +207,18 @@ def _process_exists(pid: int) -> bool:
 
 
 __all__ = [
+    "BOOKKEEPING_DIR",
     "MEMORY_FILE",
+    "REJECTS_FILE",
     "RUN_FILE",
+    "STATS_FILE",
     "Layout",
+    "OutputError",
     "asks_for_directory",
     "clear_output",
     "is_single_file",
     "make_layout",
+    "prepare_output",
     "remove_dead_temporaries",
     "remove_temporaries",
 ]

@@ -2,14 +2,16 @@
 
 Output rules
 ------------
-* ``INPUT`` is files, directories (every ``.jsonl``, ``.jsonl.gz``, ``.parquet``, ``.csv`` below
-  them) or globs. The expanded list is sorted; input file *k* in that order is shard *k*.
-* ``-o DIR`` (no data suffix): a directory of shards ``part-00000.<ext>`` … one per input file,
-  plus ``stats.json`` (merged counts), ``rejects.jsonl`` (or ``--rejects PATH``), and the
-  bookkeeping folders ``_stats/`` (per-shard counts), ``_rejects/`` (per-shard rejects) and
-  ``_done/`` (a marker per finished shard, written last). A non-empty directory needs
-  ``--resume`` (skip shards whose marker exists) or ``--overwrite`` (delete newsclean's files
-  there first and start again).
+* ``INPUT`` is files, directories (every ``.jsonl``, ``.ndjson``, ``.json`` (JSON Lines), each
+  also ``.gz`` or ``.zst``, ``.parquet``, ``.csv`` below them; others are named and skipped) or
+  globs, local or URLs (``s3://…``, with fsspec). The expanded list is sorted; input file *k*
+  in that order is shard *k*.
+* ``-o DIR`` (no data suffix): a directory of shards ``part-00000.<ext>`` … one per input file
+  (one dataset to pandas, pyarrow, Dask or datasets), and the hidden folder ``DIR/.newsclean/``
+  with ``stats.json`` (merged counts), ``rejects.jsonl`` (or ``--rejects PATH``), ``run.json``
+  and per-shard ``stats/``, ``rejects/`` and ``done/`` (a marker per finished shard, written
+  last). A non-empty directory needs ``--resume`` (skip shards whose marker exists) or
+  ``--overwrite`` (delete newsclean's files there first and start again).
 * ``-o FILE.jsonl|.jsonl.gz|.parquet|.csv``: a single output file; allowed with exactly one input
   file. Rejects go to ``FILE.ext.rejects.jsonl`` (or ``--rejects``), counts to
   ``FILE.ext.stats.json`` (``out.csv`` → ``out.csv.rejects.jsonl``).
@@ -24,10 +26,10 @@ Output rules
   format when they all share one, else JSONL.
 * ``--repetition`` first reads every input once to count, per publisher domain
   (``--domain-field``, else the host of ``--url-field``), the articles each paragraph occurs in,
-  writes that memory to ``OUTPUT/memory.json`` (``FILE.memory.json`` beside a single file), then
-  cleans with it: a paragraph in at least ``--min-support`` articles of its domain is removed
-  when its score is at least ``--repetition-floor``. ``--memory PATH`` uses a saved memory
-  (extended by this run's inputs with ``--repetition``; PATH itself is not changed).
+  writes that memory to ``DIR/.newsclean/memory.json`` (``FILE.memory.json`` beside a single
+  file), then cleans with it: a paragraph in at least ``--min-support`` articles of its domain
+  is removed when its score is at least ``--repetition-floor``. ``--memory PATH`` uses a saved
+  memory (extended by this run's inputs with ``--repetition``; PATH itself is not changed).
 
 Every file appears atomically (temporary name, then :func:`os.replace`) and its bytes depend
 only on the input and options, so a killed run continued with ``--resume`` gives the same bytes
@@ -131,14 +133,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--rejects",
         metavar="PATH",
-        help="rejects file (default: OUTPUT/rejects.jsonl, or FILE.ext.rejects.jsonl beside a "
-        "single output file; stderr for stdout)",
+        help="rejects file (default: DIR/.newsclean/rejects.jsonl, or FILE.ext.rejects.jsonl "
+        "beside a single output file; stderr for stdout)",
     )
     mode = group.add_mutually_exclusive_group()
     mode.add_argument(
         "--resume",
         action="store_true",
-        help="continue a run: skip shards whose _done marker exists",
+        help="continue a run: skip shards whose .newsclean/done marker exists",
     )
     mode.add_argument(
         "--overwrite",
@@ -192,7 +194,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--repetition",
         action="store_true",
         help="read the inputs once first to count each paragraph's articles per domain, save "
-        "that memory as OUTPUT/memory.json, and remove paragraphs repeated across a domain",
+        "that memory as DIR/.newsclean/memory.json, and remove paragraphs repeated across a domain",
     )
     group.add_argument(
         "--memory",
