@@ -287,3 +287,71 @@ def test_an_output_where_nobody_may_write_exits_2(tmp_path, tiny_model_dir, caps
     err = capsys.readouterr().err
     assert "cannot write the output directory /sys/newsclean-test-output" in err
     assert "Operation not permitted" in err or "Permission denied" in err
+
+
+# --------------------------------------------------------------------------------------------
+# Outputs behind fsspec URLs
+
+
+def test_an_output_url_is_written_through_fsspec(tmp_path, tiny_model_dir, memory_fs):
+    src, ids = _dirty_dump(tmp_path)
+    local = tmp_path / "local"
+    opts = ["--model", str(tiny_model_dir), "-q"]
+    assert run([str(src), "-o", str(local), *opts]) == 0
+    assert run([str(src), "-o", "memory://bucket/cleaned", *opts]) == 0
+    # The same files, byte for byte, and nothing else (no temporary left behind).
+    written = {p.removeprefix("/bucket/cleaned/") for p in memory_fs.find("/bucket/cleaned")}
+    assert written == {str(p.relative_to(local)) for p in local.rglob("*") if p.is_file()}
+    for name in ("part-00000.jsonl", ".newsclean/rejects.jsonl", ".newsclean/stats.json"):
+        assert memory_fs.cat(f"/bucket/cleaned/{name}") == (local / name).read_bytes()
+    # The usual rules hold there too: a second run needs --resume, which skips the done shard.
+    with pytest.raises(SystemExit):
+        run([str(src), "-o", "memory://bucket/cleaned", *opts])
+    assert run([str(src), "-o", "memory://bucket/cleaned", *opts, "--resume"]) == 0
+    assert run([str(src), "-o", "memory://bucket/one.parquet", *opts]) == 0
+    assert pd_ids(memory_fs.open("/bucket/one.parquet")) == ids
+    assert memory_fs.exists("/bucket/one.parquet.rejects.jsonl")
+
+
+def pd_ids(fh) -> list:
+    import pandas as pd
+
+    return pd.read_parquet(fh)["id"].tolist()
+
+
+def test_a_file_url_output_is_a_local_directory(tmp_path, tiny_model_dir):
+    src, ids = _dirty_dump(tmp_path)
+    out = tmp_path / "out"
+    assert run([src.as_uri(), "-o", out.as_uri(), "--model", str(tiny_model_dir), "-q"]) == 0
+    assert [r["id"] for r in read_lines(out / "part-00000.jsonl")] == ids
+    assert rejects_of(out)[0]["source"] == src.as_uri()
+
+
+def test_an_s3_output_never_makes_a_local_folder(tmp_path, tiny_model_dir, monkeypatch, capsys):
+    if _installed("s3fs"):
+        pytest.skip("s3fs is installed here: the URL would be written")
+    src, _ = _dirty_dump(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exc:
+        run([str(src), "-o", "s3://bucket/cleaned", "--model", str(tiny_model_dir), "-q"])
+    assert exc.value.code == 2
+    assert "s3fs" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_a_remote_file_appears_only_once_complete(memory_fs):
+    from upath import UPath
+
+    from newsclean.atomic import PendingFile
+
+    target = UPath("memory://bucket/part-00000.jsonl")
+    pending = PendingFile(target)
+    pending.tmp.write_bytes(b'{"id": 1}\n')
+    assert not memory_fs.exists("/bucket/part-00000.jsonl")  # written locally so far
+    pending.commit()
+    assert memory_fs.cat("/bucket/part-00000.jsonl") == b'{"id": 1}\n'
+    assert not pending.tmp.exists()
+    failed = PendingFile(UPath("memory://bucket/part-00001.jsonl"))
+    failed.tmp.write_bytes(b"half")
+    failed.abort()
+    assert not failed.tmp.exists() and not memory_fs.exists("/bucket/part-00001.jsonl")

@@ -11,8 +11,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsclean.atomic import TEMPORARY_GLOB, temporaries_of
+from newsclean.atomic import TEMPORARY_GLOB, is_remote, temporaries_of
 from newsclean.batch.formats import SUFFIXES, format_of
+from newsclean.batch.readers import InputError, filesystem, is_url
 
 #: The folder of an output directory that holds everything but the part files. Hidden, so
 #: that the usual readers take the directory as data: pyarrow (and pandas, Dask) skip names
@@ -94,13 +95,40 @@ class Layout:
         return None
 
 
+def output_path(output: str) -> Path:
+    """``-o OUTPUT`` (or ``--rejects``) as a path: a :class:`~pathlib.Path` for a local name or
+    a ``file://`` URL, a :class:`upath.UPath` for another fsspec URL (``s3://bucket/out``), so
+    that a URL never becomes a local folder named ``s3:``.
+
+    Raises
+    ------
+    OutputError
+        When the URL's filesystem, fsspec or universal-pathlib is not installed.
+    """
+    if not is_url(output):
+        return Path(output)
+    try:
+        fs, path = filesystem(output)
+    except InputError as exc:
+        raise OutputError(str(exc)) from None
+    if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+        return Path(path + ("/" if asks_for_directory(output) else ""))
+    try:
+        from upath import UPath
+    except ImportError:
+        raise OutputError(
+            f"{output}: writing to URLs needs universal-pathlib: pip install 'newsclean[remote]'"
+        ) from None
+    return UPath(output)
+
+
 def is_single_file(output: str) -> bool:
     """Whether ``-o OUTPUT`` names one output file: a data suffix, not an existing directory,
     and no trailing slash (``-o cleaned.jsonl/`` asks for a directory)."""
     return (
         format_of(output) is not None
         and not asks_for_directory(output)
-        and not Path(output).is_dir()
+        and not output_path(output).is_dir()
     )
 
 
@@ -111,14 +139,13 @@ def asks_for_directory(output: str) -> bool:
 
 def make_layout(output: str | None, fmt: str, rejects: str | None) -> Layout:
     """The layout for ``-o OUTPUT`` (see :mod:`newsclean.batch.options` for the rules)."""
+    given = output_path(rejects) if rejects else None
     if output in (None, "-"):
-        return Layout(fmt, rejects=Path(rejects) if rejects else None)
-    out = Path(output)
+        return Layout(fmt, rejects=given)
+    out = output_path(output)
     if is_single_file(output):
-        default = out.with_name(out.name + ".rejects.jsonl")
-        return Layout(fmt, single=out, rejects=Path(rejects) if rejects else default)
-    default = out / BOOKKEEPING_DIR / REJECTS_FILE
-    return Layout(fmt, root=out, rejects=Path(rejects) if rejects else default)
+        return Layout(fmt, single=out, rejects=given or out.with_name(out.name + ".rejects.jsonl"))
+    return Layout(fmt, root=out, rejects=given or out / BOOKKEEPING_DIR / REJECTS_FILE)
 
 
 def prepare_output(layout: Layout, *, resume: bool = False) -> None:
@@ -144,8 +171,13 @@ def prepare_output(layout: Layout, *, resume: bool = False) -> None:
         return
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+        if is_remote(folder):  # no temporary file there: write and delete a probe
+            probe = folder / f".newsclean-probe-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        else:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         raise OutputError(
@@ -163,8 +195,12 @@ def clear_output(root: Path) -> None:
     """Delete what newsclean writes in an output directory (``--overwrite``); nothing else
     (also the bookkeeping of older versions, which sat beside the part files)."""
     for name in (BOOKKEEPING_DIR, *_LEGACY_DIRS):
-        shutil.rmtree(root / name, ignore_errors=True)
-    (root / BOOKKEEPING_DIR).mkdir()  # as prepare_output left it
+        if is_remote(root):
+            if (root / name).exists():
+                root.fs.rm((root / name).path, recursive=True)
+        else:
+            shutil.rmtree(root / name, ignore_errors=True)
+    (root / BOOKKEEPING_DIR).mkdir(exist_ok=True)  # as prepare_output left it
     for pattern in (*_OWN_FILES, *_LEGACY_FILES):
         for path in root.glob(pattern):
             if path.is_file():
@@ -218,6 +254,7 @@ __all__ = [
     "clear_output",
     "is_single_file",
     "make_layout",
+    "output_path",
     "prepare_output",
     "remove_dead_temporaries",
     "remove_temporaries",

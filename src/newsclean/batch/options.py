@@ -44,11 +44,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from newsclean.atomic import is_remote
 from newsclean.batch.config import BATCH_SIZE_DEFAULT, MAX_ARTICLE_CHARS_DEFAULT
 from newsclean.batch.engines import DASK_WORKERS_DEFAULT
 from newsclean.batch.formats import INPUT_SUFFIXES, SUFFIXES, format_of, input_format_of
-from newsclean.batch.layout import asks_for_directory, is_single_file, make_layout
-from newsclean.batch.readers import InputError, expand_inputs
+from newsclean.batch.layout import (
+    OutputError,
+    asks_for_directory,
+    is_single_file,
+    make_layout,
+    output_path,
+)
+from newsclean.batch.readers import InputError, expand_inputs, is_url
 from newsclean.batch.records import REASONS
 from newsclean.batch.run import run_clean
 from newsclean.memory import FLOOR_DEFAULT, MIN_SUPPORT_DEFAULT, check_floor, check_min_support
@@ -313,7 +320,10 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             )
             parser.error(f"no input files found: {why}")
         args.input_files = files
-        out = Path(args.output)
+        try:
+            out = output_path(args.output)  # a URL is not a local folder named "s3:"
+        except OutputError as exc:
+            parser.error(str(exc))
         single = is_single_file(args.output)
         if single:
             if len(files) != 1:
@@ -349,10 +359,17 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             if args.out_format is None:
                 formats = {input_format_of(f) for f in files}
                 args.out_format = formats.pop() if len(formats) == 1 else "jsonl"
+    if args.rejects and is_url(args.rejects):
+        try:
+            output_path(args.rejects)
+        except OutputError as exc:
+            parser.error(f"--rejects {exc}")
+    if args.repetition and args.output and is_url(args.output):
+        parser.error("--repetition writes its memory beside the output: give a local -o")
     if args.rejects and Path(args.rejects).is_dir():
         parser.error(f"--rejects {args.rejects} is a directory: give the path of a file")
     _refuse_writing_over_inputs(parser, args)
-    if args.rejects:
+    if args.rejects and not is_url(args.rejects):
         # Found now, not after hours of cleaning: the rejects file is written at the end.
         folder = Path(args.rejects).resolve().parent
         try:
@@ -365,7 +382,12 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     if problem:
         parser.error(problem)
     own = make_layout(args.output, args.out_format, None).memory
-    if args.memory and own is not None and Path(args.memory).resolve() == own.resolve():
+    if (
+        args.memory
+        and own is not None
+        and not is_remote(own)
+        and Path(args.memory).resolve() == own.resolve()
+    ):
         parser.error(f"--memory {args.memory} is the memory this run writes: copy it elsewhere")
 
 
@@ -382,7 +404,7 @@ def _refuse_writing_over_inputs(parser: argparse.ArgumentParser, args: argparse.
         ("-o", layout.stats),
         ("-o", layout.memory),
     ):
-        if path is not None and os.path.realpath(path) in inputs:
+        if path is not None and not is_remote(path) and os.path.realpath(path) in inputs:
             parser.error(f"{flag}: {path} is also an input; newsclean does not write over inputs")
 
 

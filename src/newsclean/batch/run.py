@@ -31,7 +31,7 @@ from newsclean.batch.layout import (
     remove_temporaries,
 )
 from newsclean.batch.pipeline import IncompleteMemoryError, build_memory, process_shard
-from newsclean.batch.readers import read_jsonl_stream
+from newsclean.batch.readers import is_url, read_jsonl_stream
 from newsclean.batch.stats import format_summary, merge_stats
 from newsclean.batch.writers import concat_files
 from newsclean.memory import PublisherMemory, load_memory_with
@@ -66,7 +66,8 @@ def run_identity(cfg: BatchConfig, sources: list[str]) -> dict[str, Any]:
     config = {
         k: v for k, v in dataclasses.asdict(cfg).items() if v is not None or k not in _MEMORY_FIELDS
     }
-    return {"config": config, "inputs": [os.path.abspath(s) for s in sources]}
+    inputs = [s if is_url(s) else os.path.abspath(s) for s in sources]
+    return {"config": config, "inputs": inputs}
 
 
 def memory_identity(args: argparse.Namespace) -> dict[str, Any]:
