@@ -118,8 +118,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         metavar="OUTPUT",
-        help="output directory of shards, a single output file (one input only), "
-        "or '-' for stdout (with input '-')",
+        help="output directory of shards, a single output file (one input only), local or a "
+        "URL (s3://…, with fsspec), or '-' for stdout (with input '-')",
     )
     group.add_argument(
         "--format",
