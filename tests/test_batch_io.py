@@ -274,7 +274,7 @@ def test_a_file_in_the_way_of_the_output_directory_exits_2(tmp_path, tiny_model_
         assert run([str(src), "-o", str(output), "--model", str(tiny_model_dir), "-q"]) == 2
         err = capsys.readouterr().err
         assert err.startswith("newsclean clean: error: cannot write the output")
-        assert str(blocker) in err and "a file is in the way of a folder" in err
+        assert f"({blocker} is a file, not a folder)" in err
         assert "Traceback" not in err
 
 

@@ -179,16 +179,16 @@ def prepare_output(layout: Layout, *, resume: bool = False) -> None:
             with tempfile.TemporaryFile(dir=folder):
                 pass
     except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
+        blocker = _file_in_the_way(folder)
         raise OutputError(
-            f"cannot write the {what}: {where}{exc.strerror or exc}"
-            + (" (a file is in the way of a folder)" if _file_in_the_way(folder) else "")
+            f"cannot write the {what}: {exc.strerror or exc}"
+            + (f" ({blocker} is a file, not a folder)" if blocker else "")
         ) from None
 
 
-def _file_in_the_way(folder: Path) -> bool:
-    """Whether ``folder`` or one of its parents exists as something other than a folder."""
-    return any(p.exists() and not p.is_dir() for p in (folder, *folder.parents))
+def _file_in_the_way(folder: Path) -> Path | None:
+    """``folder`` or the parent of it that exists as something other than a folder, if any."""
+    return next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()), None)
 
 
 def clear_output(root: Path) -> None:
