@@ -59,8 +59,11 @@ def test_a_killed_model_export_leaves_a_temporary_of_the_one_scheme(
 
 def test_the_output_cleanup_removes_temporaries_of_the_scheme(tmp_path):
     root = tmp_path / "out"
-    (root / "_rejects").mkdir(parents=True)
-    stale = [temporary_path(root / "part-00000.jsonl"), temporary_path(root / "_rejects" / "x")]
+    (root / ".newsclean" / "rejects").mkdir(parents=True)
+    stale = [
+        temporary_path(root / "part-00000.jsonl"),
+        temporary_path(root / ".newsclean" / "rejects" / "x"),
+    ]
     for path in stale:
         path.write_text("partial")
     user_file = root / "notes.tmp"

@@ -220,7 +220,9 @@ def test_expand_inputs_sorts_dirs_and_globs(tmp_path):
         [str(tmp_path / "d"), str(tmp_path / "*.csv"), str(tmp_path / "nothing*.jsonl")]
     )
     assert [Path(f).name for f in files] == ["c.csv", "a.parquet", "b.jsonl"]
-    assert len(problems) == 1 and "no input files match" in problems[0]
+    skipped, unmatched = problems  # readme.txt is named, not skipped silently
+    assert "skipped 1 file(s) newsclean cannot read" in skipped and "readme.txt" in skipped
+    assert "no input files match" in unmatched
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,7 +269,7 @@ def test_bad_records_are_rejected_with_reasons_and_counts_reconcile(
         [str(src), "-o", str(out), "--model", str(tiny_model_dir), "--max-chars", "5000", "-q"]
     )
     assert code == 0
-    stats = json.loads((out / "stats.json").read_text())
+    stats = json.loads((out / ".newsclean" / "stats.json").read_text())
     assert stats["read"] == 13 + len(bad)
     assert stats["written"] == 13 and stats["rejected"] == len(bad)
     assert stats["reconciled"] is True
@@ -279,7 +281,7 @@ def test_bad_records_are_rejected_with_reasons_and_counts_reconcile(
         "too_long": 1,
         "undecodable": 2,
     }
-    rejects = read_lines(out / "rejects.jsonl")
+    rejects = read_lines(out / ".newsclean" / "rejects.jsonl")
     assert [(r["line"], r["id"], r["reason"]) for r in rejects] == bad
     assert all(r["source"] == str(src) and r["detail"] and "\n" not in r["detail"] for r in rejects)
     assert len(read_lines(out / "part-00000.jsonl")) == 13
@@ -310,11 +312,11 @@ def test_unreadable_input_fails_its_shard_only(tmp_path, tiny_model_dir, capsys)
     out = tmp_path / "out"
     code = run([str(good), str(broken), "-o", str(out), "--model", str(tiny_model_dir), "-q"])
     assert code == 1
-    stats = json.loads((out / "stats.json").read_text())
+    stats = json.loads((out / ".newsclean" / "stats.json").read_text())
     assert stats["shards_completed"] == 1
     assert [f["shard"] for f in stats["shards_failed"]] == [1]
     assert (out / "part-00000.jsonl").exists() and not (out / "part-00001.jsonl").exists()
-    assert not (out / "_done" / "00001").exists()
+    assert not (out / ".newsclean" / "done" / "00001").exists()
     assert not list(out.glob(".*tmp*"))
     assert "failed shard 00001" in capsys.readouterr().err
 
@@ -347,9 +349,9 @@ def test_resume_after_lost_shard_is_byte_identical(tmp_path, tiny_model_dir):
     assert run([*inputs, "-o", str(clean_run), *opts]) == 0
     assert run([*inputs, "-o", str(resumed), *opts]) == 0
     # As if killed after shard 1 was renamed but before its marker: redo exactly that shard.
-    (resumed / "_done" / "00001").unlink()
+    (resumed / ".newsclean" / "done" / "00001").unlink()
     (resumed / "part-00001.jsonl").unlink()
-    (resumed / "rejects.jsonl").unlink()
+    (resumed / ".newsclean" / "rejects.jsonl").unlink()
     mtime = (resumed / "part-00000.jsonl").stat().st_mtime_ns
     assert run([*inputs, "-o", str(resumed), *opts, "--resume"]) == 0
     assert (resumed / "part-00000.jsonl").stat().st_mtime_ns == mtime  # skipped
@@ -375,7 +377,9 @@ def test_kill_midway_then_resume_is_byte_identical(tmp_path, tiny_model_dir, mon
     monkeypatch.setattr(pipeline, "write_batches", dying_write)
     assert run([*inputs, "-o", str(killed), *opts]) == 130  # Ctrl-C: a message, no traceback
     monkeypatch.setattr(pipeline, "write_batches", real_write)
-    assert (killed / "_done" / "00000").exists() and not (killed / "_done" / "00001").exists()
+    assert (killed / ".newsclean" / "done" / "00000").exists() and not (
+        killed / ".newsclean" / "done" / "00001"
+    ).exists()
     assert not (killed / "part-00001.jsonl").exists()  # only its temporary file
 
     with pytest.raises(SystemExit):  # a non-empty output needs --resume or --overwrite
@@ -411,8 +415,8 @@ def test_resume_with_another_model_is_refused(tmp_path, tiny_model_dir, capsys):
     shutil.copytree(tiny_model_dir, model)
     opts = [*inputs, "-o", str(out), "--model", str(model), "-q"]
     assert run(opts) == 0
-    (out / "_done" / "00001").unlink()
-    run_file = out / "_run.json"
+    (out / ".newsclean" / "done" / "00001").unlink()
+    run_file = out / ".newsclean" / "run.json"
     recorded = json.loads(run_file.read_text())
     # A run directory from a newsclean that did not record its model cannot be resumed.
     run_file.write_text(json.dumps({k: v for k, v in recorded.items() if k != "model_sha256"}))
@@ -432,7 +436,7 @@ def test_resume_with_another_model_is_refused(tmp_path, tiny_model_dir, capsys):
     cmd = [sys.executable, "-m", "newsclean.cli", "clean", *opts, "--resume"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False)
     assert proc.returncode == 2 and "cleaned with another model" in proc.stderr
-    assert not (out / "_done" / "00001").exists()
+    assert not (out / ".newsclean" / "done" / "00001").exists()
 
 
 def test_run_file_records_the_effective_threshold_and_the_checked_card(tmp_path, tiny_model_dir):
@@ -440,11 +444,14 @@ def test_run_file_records_the_effective_threshold_and_the_checked_card(tmp_path,
     card = json.loads((tiny_model_dir / "model_card.json").read_text())
     base = [*inputs, "--model", str(tiny_model_dir), "-q"]
     assert run([*base, "-o", str(tmp_path / "own")]) == 0
-    recorded = json.loads((tmp_path / "own" / "_run.json").read_text())
+    recorded = json.loads((tmp_path / "own" / ".newsclean" / "run.json").read_text())
     assert recorded["threshold"] == card["threshold"]
     assert recorded["model_card_seal"] == card[SEAL_FIELD]
     assert run([*base, "-o", str(tmp_path / "given"), "--threshold", "0.25"]) == 0
-    assert json.loads((tmp_path / "given" / "_run.json").read_text())["threshold"] == 0.25
+    assert (
+        json.loads((tmp_path / "given" / ".newsclean" / "run.json").read_text())["threshold"]
+        == 0.25
+    )
 
 
 def test_resume_with_a_card_of_another_threshold_is_refused(tmp_path, tiny_model_dir, capsys):
@@ -453,7 +460,7 @@ def test_resume_with_a_card_of_another_threshold_is_refused(tmp_path, tiny_model
     shutil.copytree(tiny_model_dir, model)
     opts = [*inputs, "-o", str(out), "--model", str(model), "-q"]
     assert run(opts) == 0
-    (out / "_done" / "00001").unlink()
+    (out / ".newsclean" / "done" / "00001").unlink()
     # The same weights with another threshold chosen on purpose (resealed), resumed in a new
     # process (this one keeps the card it loaded first).
     card = json.loads((model / "model_card.json").read_text())
@@ -463,7 +470,7 @@ def test_resume_with_a_card_of_another_threshold_is_refused(tmp_path, tiny_model
     cmd = [sys.executable, "-m", "newsclean.cli", "clean", *opts, "--resume"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False)
     assert proc.returncode == 2 and "would mix two thresholds" in proc.stderr
-    assert not (out / "_done" / "00001").exists()
+    assert not (out / ".newsclean" / "done" / "00001").exists()
 
 
 def test_a_card_whose_threshold_was_edited_stops_the_run(tmp_path, tiny_model_dir):
@@ -637,7 +644,7 @@ def test_jsonl_to_parquet_rejects_records_that_do_not_fit_the_schema(tmp_path, t
         == 0
     )
     assert pq.read_table(out / "part-00000.parquet").num_rows == 3
-    (reject,) = read_lines(out / "rejects.jsonl")
+    (reject,) = read_lines(out / ".newsclean" / "rejects.jsonl")
     assert (reject["line"], reject["id"], reject["reason"]) == (4, "a3", "schema_mismatch")
     assert reject["record"] == records[3]  # as read, with its boilerplate: no text is lost
 
@@ -657,7 +664,7 @@ def test_jsonl_to_parquet_never_changes_a_value_silently(tmp_path, tiny_model_di
     out = tmp_path / "one"
     assert run([str(src), "-o", str(out), "--batch-size", "1", *model]) == 0
     written = pq.read_table(out / "part-00000.parquet").to_pylist()
-    rejects = read_lines(out / "rejects.jsonl")
+    rejects = read_lines(out / ".newsclean" / "rejects.jsonl")
     assert [w["id"] for w in written] == ["a0", "a1"]
     assert [(r["line"], r["reason"]) for r in rejects] == [
         (3, "schema_mismatch"),
@@ -670,7 +677,9 @@ def test_jsonl_to_parquet_never_changes_a_value_silently(tmp_path, tiny_model_di
     written = pq.read_table(out / "part-00000.parquet").to_pylist()
     assert [(w["n"], w["tags"]) for w in written] == [(r["n"], r["tags"]) for r in records]
     assert str(pq.read_schema(out / "part-00000.parquet").field("n").type) == "double"
-    assert not (out / "rejects.jsonl").exists() or not read_lines(out / "rejects.jsonl")
+    assert not (out / ".newsclean" / "rejects.jsonl").exists() or not read_lines(
+        out / ".newsclean" / "rejects.jsonl"
+    )
 
 
 def test_a_value_arrow_cannot_type_goes_to_the_rejects(tmp_path, tiny_model_dir):
@@ -718,7 +727,7 @@ def test_mixed_id_types_in_the_first_batch_do_not_fail_the_shard(tmp_path, tiny_
     argv = [str(src), "-o", str(out), "--format", "parquet", "--model", str(tiny_model_dir)]
     assert run([*argv, "-q"]) == 0
     assert pq.read_table(out / "part-00000.parquet").num_rows == 2
-    (reject,) = read_lines(out / "rejects.jsonl")
+    (reject,) = read_lines(out / ".newsclean" / "rejects.jsonl")
     assert (reject["line"], reject["reason"]) == (2, "schema_mismatch")
 
 
@@ -845,7 +854,7 @@ def test_a_failed_overwrite_keeps_the_previous_output(dump, tmp_path, tiny_model
     opts = ["--model", str(tiny_model_dir), "-q"]
     assert run([str(src), "-o", str(out), *opts]) == 0
     previous = out.read_bytes()
-    src.write_bytes(src.read_bytes()[:-12])  # a truncated gzip stream: the shard fails
+    src.write_bytes(b"not a gzip stream")  # the shard fails
     stats = out.with_name(out.name + ".stats.json")
     previous_stats = stats.read_bytes()
     assert run([str(src), "-o", str(out), *opts, "--overwrite"]) == 1
@@ -1062,12 +1071,14 @@ def test_real_kill_then_resume_is_byte_identical(tmp_path, tiny_model_dir):
     cmd = [sys.executable, "-m", "newsclean.cli", "clean", str(src), "-o", str(killed), *opts]
     proc = subprocess.Popen(cmd, cwd=ROOT, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while not (killed / "_done" / "00000").exists() and time.monotonic() < deadline:
+    while not (killed / ".newsclean" / "done" / "00000").exists() and time.monotonic() < deadline:
         time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert not (killed / "_done" / "00003").exists(), "the run finished before the kill"
-    assert not (killed / "stats.json").exists()
+    assert not (killed / ".newsclean" / "done" / "00003").exists(), (
+        "the run finished before the kill"
+    )
+    assert not (killed / ".newsclean" / "stats.json").exists()
     assert run([str(src), "-o", str(killed), *opts, "--resume"]) == 0
     assert tree_bytes(killed) == tree_bytes(clean_run)
 
@@ -1166,10 +1177,10 @@ def test_a_dead_worker_costs_a_retry_not_the_run(tmp_path, tiny_model_dir):
     proc = subprocess.Popen([*cmd, "--jobs", "2"], cwd=ROOT, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
-        while not (out / "_done" / "00000").exists() and time.monotonic() < deadline:
+        while not (out / ".newsclean" / "done" / "00000").exists() and time.monotonic() < deadline:
             time.sleep(0.01)
         workers = sorted(_pool_workers(proc.pid))
-        assert not (out / "_done" / "00005").exists(), "too late to kill a worker"
+        assert not (out / ".newsclean" / "done" / "00005").exists(), "too late to kill a worker"
         os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
         _, err = proc.communicate(timeout=300)
     finally:
@@ -1239,8 +1250,10 @@ def test_a_finished_run_leaves_no_temporaries_of_dead_attempts(
     def with_a_dead_attempt(index, n, source, cfg, layout, **kwargs):
         # What a Dask worker lost mid-shard leaves before the scheduler reruns its shard.
         (layout.root / f".part-{index:05d}.jsonl.tmp-4000000").write_text("partial")
-        (layout.root / "_rejects").mkdir(exist_ok=True)
-        (layout.root / "_rejects" / f".{index:05d}.jsonl.tmp-4000000").write_text("partial")
+        (layout.root / ".newsclean" / "rejects").mkdir(parents=True, exist_ok=True)
+        (layout.root / ".newsclean" / "rejects" / f".{index:05d}.jsonl.tmp-4000000").write_text(
+            "partial"
+        )
         return real_process_shard(index, n, source, cfg, layout, **kwargs)
 
     monkeypatch.setattr(engines, "process_shard", with_a_dead_attempt)

@@ -31,7 +31,7 @@ def test_dask_engine_matches_local_engine(tmp_path, tiny_model_dir):
     assert batch.run_clean(parse_clean([str(src), "-o", str(local), *opts])) == 0
     assert batch.run_clean(parse_clean([str(src), "-o", str(dask), *opts, "--engine", "dask"])) == 0
     assert tree_bytes(dask) == tree_bytes(local)
-    stats = json.loads((dask / "stats.json").read_text())
+    stats = json.loads((dask / ".newsclean" / "stats.json").read_text())
     assert stats["read"] == 16 and stats["rejected"] == 1 and stats["reconciled"]
 
 

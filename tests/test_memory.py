@@ -389,16 +389,16 @@ def test_cli_repetition_removes_repeats_and_counts_reconcile(tmp_path, graded_mo
     opts = ["--model", str(graded_model_dir), "-q", "--domain-field", "site", "--batch-size", "3"]
     tuning = ["--min-support", "3", "--repetition-floor", "0"]
     assert run([str(src), "-o", str(out), *opts, *tuning, "--repetition"]) == 0
-    stats = json.loads((out / "stats.json").read_text())
+    stats = json.loads((out / ".newsclean" / "stats.json").read_text())
     assert (stats["read"], stats["written"], stats["rejected"]) == (9, 8, 1)
     base = tmp_path / "base"
     assert run([str(src), "-o", str(base), "--model", str(graded_model_dir), "-q"]) == 0
-    base_stats = json.loads((base / "stats.json").read_text())
+    base_stats = json.loads((base / ".newsclean" / "stats.json").read_text())
     # The 5 appeals of courier.example, on top of what the model removes alone.
     assert stats["reconciled"]
     assert stats["paragraphs_removed"] == base_stats["paragraphs_removed"] + 5
-    assert [r["id"] for r in read_lines(out / "rejects.jsonl")] == ["broken"]
-    memory = PublisherMemory.load(out / "memory.json")
+    assert [r["id"] for r in read_lines(out / ".newsclean" / "rejects.jsonl")] == ["broken"]
+    memory = PublisherMemory.load(out / ".newsclean" / "memory.json")
     assert memory.n_articles == {"courier.example": 5, "gazette.example": 2}
     by_id = {r["id"]: r for r in read_lines(out / "part-00000.jsonl")}
     assert [HOUSE_NOTE in by_id[f"r{i}"]["text"] for i in range(7)] == [False] * 5 + [True] * 2
@@ -412,15 +412,18 @@ def test_cli_repetition_removes_repeats_and_counts_reconcile(tmp_path, graded_mo
     # A saved memory cleans another run the same way (and is not rewritten).
     again = tmp_path / "again"
     saved = tmp_path / "saved.json"
-    saved.write_bytes((out / "memory.json").read_bytes())
+    saved.write_bytes((out / ".newsclean" / "memory.json").read_bytes())
     assert run([str(src), "-o", str(again), *opts, *tuning, "--memory", str(saved)]) == 0
     assert (again / "part-00000.jsonl").read_bytes() == (out / "part-00000.jsonl").read_bytes()
-    assert not (again / "memory.json").exists()
+    assert not (again / ".newsclean" / "memory.json").exists()
     # Extending it with the same inputs doubles nothing: these articles are duplicates.
     extended = tmp_path / "extended"
     argv = [str(src), "-o", str(extended), *opts, *tuning, "--memory", str(saved), "--repetition"]
     assert run(argv) == 0
-    assert PublisherMemory.load(extended / "memory.json").n_articles == memory.n_articles
+    assert (
+        PublisherMemory.load(extended / ".newsclean" / "memory.json").n_articles
+        == memory.n_articles
+    )
     assert (extended / "part-00000.jsonl").read_bytes() == (out / "part-00000.jsonl").read_bytes()
 
 
@@ -448,10 +451,10 @@ def test_cli_without_memory_options_keeps_its_run_identity(tmp_path, graded_mode
     src = write_jsonl(tmp_path / "dump.jsonl", _records()[:2])
     out = tmp_path / "out"
     assert run([str(src), "-o", str(out), "--model", str(graded_model_dir), "-q"]) == 0
-    config = json.loads((out / "_run.json").read_text())["config"]
+    config = json.loads((out / ".newsclean" / "run.json").read_text())["config"]
     assert not {"domain_field", "url_field", "memory", "min_support", "floor"} & set(config)
-    assert "repetition" not in json.loads((out / "_run.json").read_text())
-    assert not (out / "memory.json").exists()
+    assert "repetition" not in json.loads((out / ".newsclean" / "run.json").read_text())
+    assert not (out / ".newsclean" / "memory.json").exists()
 
 
 def test_cli_resume_with_repetition_is_byte_identical(tmp_path, graded_model_dir):
@@ -466,12 +469,14 @@ def test_cli_resume_with_repetition_is_byte_identical(tmp_path, graded_model_dir
     first, resumed = tmp_path / "first", tmp_path / "resumed"
     assert run([str(src), "-o", str(first), *opts]) == 0
     assert run([str(src), "-o", str(resumed), *opts]) == 0
-    (resumed / "_done" / "00001").unlink()
+    (resumed / ".newsclean" / "done" / "00001").unlink()
     (resumed / "part-00001.jsonl").unlink()
-    mtime = (resumed / "memory.json").stat().st_mtime_ns
+    mtime = (resumed / ".newsclean" / "memory.json").stat().st_mtime_ns
     assert run([str(src), "-o", str(resumed), *opts, "--resume"]) == 0
-    assert (resumed / "memory.json").stat().st_mtime_ns == mtime  # reused, not rebuilt
-    saved = json.loads((first / "memory.json").read_text())
+    assert (
+        resumed / ".newsclean" / "memory.json"
+    ).stat().st_mtime_ns == mtime  # reused, not rebuilt
+    saved = json.loads((first / ".newsclean" / "memory.json").read_text())
     assert (saved["min_support"], saved["floor"]) == (3, 0)  # the run's, for a later --memory
     assert tree_bytes(resumed) == tree_bytes(first)
     # Another floor is another run: --resume refuses it.
@@ -519,7 +524,7 @@ def test_cli_repetition_stops_when_an_input_cannot_be_read(tmp_path, graded_mode
     assert run([str(src), "-o", str(out), *opts]) == 1
     assert "s1.jsonl.gz could not be read to the end" in capsys.readouterr().err
     # Nothing was cleaned with a memory that misses articles, and none was saved for --resume.
-    assert not (out / "memory.json").exists() and not list(out.glob("part-*"))
+    assert not (out / ".newsclean" / "memory.json").exists() and not list(out.glob("part-*"))
     (src / "s1.jsonl.gz").write_bytes(whole)  # repaired: the run goes through
     assert run([str(src), "-o", str(out), *opts, "--resume"]) == 0
 
@@ -532,14 +537,15 @@ def test_cli_repetition_stops_when_an_input_cannot_be_read(tmp_path, graded_mode
         ["--repetition", "--domain-field", "site", "--min-support", "1"],
         ["--repetition", "--domain-field", "site", "--repetition-floor", "2"],
         ["--memory", "/no/such/memory.json", "--domain-field", "site"],
-        ["--memory", "OUT/memory.json", "--domain-field", "site", "--repetition"],
+        ["--memory", "OUT/.newsclean/memory.json", "--domain-field", "site", "--repetition"],
     ],
 )
 def test_bad_memory_options_exit_2(extra, tmp_path, graded_model_dir):
     src = write_jsonl(tmp_path / "dump.jsonl", _records()[:2])
     out = tmp_path / "out"
     out.mkdir()
-    PublisherMemory().save(out / "memory.json")
+    (out / ".newsclean").mkdir()
+    PublisherMemory().save(out / ".newsclean" / "memory.json")
     extra = [e.replace("OUT", str(out)) for e in extra]
     with pytest.raises(SystemExit) as exc:
         parse_clean(

@@ -1,7 +1,10 @@
 """Atomic writes: every file newsclean writes appears whole or not at all.
 
 A file is written to ``.NAME.tmp-PID`` beside its final path and moved in place with
-:func:`os.replace`, so a reader never sees half a file. A run killed mid-write leaves only a
+:func:`os.replace`, so a reader never sees half a file. A file on a remote fsspec filesystem
+(a :class:`upath.UPath` such as ``s3://bucket/out/part-00000.jsonl``) is written to a local
+temporary file and uploaded to its final name only once complete: object stores have no
+rename, and an upload appears whole or not at all. A run killed mid-write leaves only a
 hidden temporary of that one scheme, which :func:`temporaries_of` (and :data:`TEMPORARY_GLOB`
 for a whole folder) finds again for the cleanup. Outputs, rejects, stats, publisher memories
 and exported models all go through this module.
@@ -13,6 +16,7 @@ import contextlib
 import glob
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -20,6 +24,12 @@ from typing import IO
 _PID = re.compile(r"[0-9]{1,9}")
 #: Every temporary file name of :func:`temporary_path`, as a glob pattern for one folder.
 TEMPORARY_GLOB = ".*.tmp-*"
+
+
+def is_remote(path: object) -> bool:
+    """Whether ``path`` is on a remote fsspec filesystem (a :class:`upath.UPath` whose protocol
+    is not the local one); a ``str`` or :class:`~pathlib.Path` is local."""
+    return getattr(path, "protocol", "") not in ("", "file", "local")
 
 
 def temporary_path(path: str | os.PathLike) -> Path:
@@ -48,12 +58,23 @@ class PendingFile:
     """
 
     def __init__(self, path: str | os.PathLike) -> None:
-        self.path = Path(path)
-        self.tmp = temporary_path(self.path)
+        if is_remote(path):
+            self.path = path
+            # Local, in the temporary folder (TMPDIR): beside the target there is no rename.
+            handle, tmp = tempfile.mkstemp(prefix=".newsclean-", suffix=f"-{path.name}")
+            os.close(handle)
+            self.tmp = Path(tmp)
+        else:
+            self.path = Path(path)
+            self.tmp = temporary_path(self.path)
 
     def commit(self) -> None:
-        """Move the finished temporary file to its final name."""
-        os.replace(self.tmp, self.path)
+        """Move the finished temporary file to its final name (upload it, for a remote one)."""
+        if is_remote(self.path):
+            self.path.fs.put_file(str(self.tmp), self.path.path)
+            self.tmp.unlink()
+        else:
+            os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
         """Delete the temporary file (if it was created); the final path is left as it was."""
@@ -103,6 +124,7 @@ __all__ = [
     "atomic_file",
     "atomic_write_bytes",
     "atomic_write_text",
+    "is_remote",
     "temporaries_of",
     "temporary_path",
 ]

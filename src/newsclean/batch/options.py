@@ -2,14 +2,16 @@
 
 Output rules
 ------------
-* ``INPUT`` is files, directories (every ``.jsonl``, ``.jsonl.gz``, ``.parquet``, ``.csv`` below
-  them) or globs. The expanded list is sorted; input file *k* in that order is shard *k*.
-* ``-o DIR`` (no data suffix): a directory of shards ``part-00000.<ext>`` … one per input file,
-  plus ``stats.json`` (merged counts), ``rejects.jsonl`` (or ``--rejects PATH``), and the
-  bookkeeping folders ``_stats/`` (per-shard counts), ``_rejects/`` (per-shard rejects) and
-  ``_done/`` (a marker per finished shard, written last). A non-empty directory needs
-  ``--resume`` (skip shards whose marker exists) or ``--overwrite`` (delete newsclean's files
-  there first and start again).
+* ``INPUT`` is files, directories (every ``.jsonl``, ``.ndjson``, ``.json`` (JSON Lines), each
+  also ``.gz`` or ``.zst``, ``.parquet``, ``.csv`` below them; others are named and skipped) or
+  globs, local or URLs (``s3://…``, with fsspec). The expanded list is sorted; input file *k*
+  in that order is shard *k*.
+* ``-o DIR`` (no data suffix): a directory of shards ``part-00000.<ext>`` … one per input file
+  (one dataset to pandas, pyarrow, Dask or datasets), and the hidden folder ``DIR/.newsclean/``
+  with ``stats.json`` (merged counts), ``rejects.jsonl`` (or ``--rejects PATH``), ``run.json``
+  and per-shard ``stats/``, ``rejects/`` and ``done/`` (a marker per finished shard, written
+  last). A non-empty directory needs ``--resume`` (skip shards whose marker exists) or
+  ``--overwrite`` (delete newsclean's files there first and start again).
 * ``-o FILE.jsonl|.jsonl.gz|.parquet|.csv``: a single output file; allowed with exactly one input
   file. Rejects go to ``FILE.ext.rejects.jsonl`` (or ``--rejects``), counts to
   ``FILE.ext.stats.json`` (``out.csv`` → ``out.csv.rejects.jsonl``).
@@ -24,10 +26,10 @@ Output rules
   format when they all share one, else JSONL.
 * ``--repetition`` first reads every input once to count, per publisher domain
   (``--domain-field``, else the host of ``--url-field``), the articles each paragraph occurs in,
-  writes that memory to ``OUTPUT/memory.json`` (``FILE.memory.json`` beside a single file), then
-  cleans with it: a paragraph in at least ``--min-support`` articles of its domain is removed
-  when its score is at least ``--repetition-floor``. ``--memory PATH`` uses a saved memory
-  (extended by this run's inputs with ``--repetition``; PATH itself is not changed).
+  writes that memory to ``DIR/.newsclean/memory.json`` (``FILE.memory.json`` beside a single
+  file), then cleans with it: a paragraph in at least ``--min-support`` articles of its domain
+  is removed when its score is at least ``--repetition-floor``. ``--memory PATH`` uses a saved
+  memory (extended by this run's inputs with ``--repetition``; PATH itself is not changed).
 
 Every file appears atomically (temporary name, then :func:`os.replace`) and its bytes depend
 only on the input and options, so a killed run continued with ``--resume`` gives the same bytes
@@ -42,11 +44,18 @@ import os
 import tempfile
 from pathlib import Path
 
+from newsclean.atomic import is_remote
 from newsclean.batch.config import BATCH_SIZE_DEFAULT, MAX_ARTICLE_CHARS_DEFAULT
 from newsclean.batch.engines import DASK_WORKERS_DEFAULT
-from newsclean.batch.formats import INPUT_SUFFIXES, SUFFIXES, format_of
-from newsclean.batch.layout import asks_for_directory, is_single_file, make_layout
-from newsclean.batch.readers import expand_inputs
+from newsclean.batch.formats import INPUT_SUFFIXES, SUFFIXES, format_of, input_format_of
+from newsclean.batch.layout import (
+    OutputError,
+    asks_for_directory,
+    is_single_file,
+    make_layout,
+    output_path,
+)
+from newsclean.batch.readers import InputError, expand_inputs, is_url
 from newsclean.batch.records import REASONS
 from newsclean.batch.run import run_clean
 from newsclean.memory import FLOOR_DEFAULT, MIN_SUPPORT_DEFAULT, check_floor, check_min_support
@@ -109,8 +118,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         metavar="OUTPUT",
-        help="output directory of shards, a single output file (one input only), "
-        "or '-' for stdout (with input '-')",
+        help="output directory of shards, a single output file (one input only), local or a "
+        "URL (s3://…, with fsspec), or '-' for stdout (with input '-')",
     )
     group.add_argument(
         "--format",
@@ -131,14 +140,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--rejects",
         metavar="PATH",
-        help="rejects file (default: OUTPUT/rejects.jsonl, or FILE.ext.rejects.jsonl beside a "
-        "single output file; stderr for stdout)",
+        help="rejects file (default: DIR/.newsclean/rejects.jsonl, or FILE.ext.rejects.jsonl "
+        "beside a single output file; stderr for stdout)",
     )
     mode = group.add_mutually_exclusive_group()
     mode.add_argument(
         "--resume",
         action="store_true",
-        help="continue a run: skip shards whose _done marker exists",
+        help="continue a run: skip shards whose .newsclean/done marker exists",
     )
     mode.add_argument(
         "--overwrite",
@@ -192,7 +201,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--repetition",
         action="store_true",
         help="read the inputs once first to count each paragraph's articles per domain, save "
-        "that memory as OUTPUT/memory.json, and remove paragraphs repeated across a domain",
+        "that memory as DIR/.newsclean/memory.json, and remove paragraphs repeated across a domain",
     )
     group.add_argument(
         "--memory",
@@ -291,7 +300,10 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             parser.error("-o OUTPUT is required (a directory, or a file for one input)")
         if args.output == "-":
             parser.error("-o - (stdout) is only for input '-'")
-        found, problems = expand_inputs(args.inputs)
+        try:
+            found, problems = expand_inputs(args.inputs)
+        except InputError as exc:  # a URL's or a compression's package is missing
+            parser.error(str(exc))
         out_dir = Path(args.output).resolve()
         # An output directory inside an input directory is not input (e.g. on --resume).
         files = [f for f in found if out_dir not in Path(f).resolve().parents]
@@ -308,7 +320,10 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             )
             parser.error(f"no input files found: {why}")
         args.input_files = files
-        out = Path(args.output)
+        try:
+            out = output_path(args.output)  # a URL is not a local folder named "s3:"
+        except OutputError as exc:
+            parser.error(str(exc))
         single = is_single_file(args.output)
         if single:
             if len(files) != 1:
@@ -342,12 +357,19 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
                     "an earlier run or --overwrite to start again"
                 )
             if args.out_format is None:
-                formats = {format_of(f) for f in files}
+                formats = {input_format_of(f) for f in files}
                 args.out_format = formats.pop() if len(formats) == 1 else "jsonl"
+    if args.rejects and is_url(args.rejects):
+        try:
+            output_path(args.rejects)
+        except OutputError as exc:
+            parser.error(f"--rejects {exc}")
+    if args.repetition and args.output and is_url(args.output):
+        parser.error("--repetition writes its memory beside the output: give a local -o")
     if args.rejects and Path(args.rejects).is_dir():
         parser.error(f"--rejects {args.rejects} is a directory: give the path of a file")
     _refuse_writing_over_inputs(parser, args)
-    if args.rejects:
+    if args.rejects and not is_url(args.rejects):
         # Found now, not after hours of cleaning: the rejects file is written at the end.
         folder = Path(args.rejects).resolve().parent
         try:
@@ -360,7 +382,12 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     if problem:
         parser.error(problem)
     own = make_layout(args.output, args.out_format, None).memory
-    if args.memory and own is not None and Path(args.memory).resolve() == own.resolve():
+    if (
+        args.memory
+        and own is not None
+        and not is_remote(own)
+        and Path(args.memory).resolve() == own.resolve()
+    ):
         parser.error(f"--memory {args.memory} is the memory this run writes: copy it elsewhere")
 
 
@@ -377,7 +404,7 @@ def _refuse_writing_over_inputs(parser: argparse.ArgumentParser, args: argparse.
         ("-o", layout.stats),
         ("-o", layout.memory),
     ):
-        if path is not None and os.path.realpath(path) in inputs:
+        if path is not None and not is_remote(path) and os.path.realpath(path) in inputs:
             parser.error(f"{flag}: {path} is also an input; newsclean does not write over inputs")
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from newsclean.atomic import atomic_write_text
 from newsclean.batch.config import BatchConfig
-from newsclean.batch.formats import format_of
+from newsclean.batch.formats import input_format_of
 from newsclean.batch.layout import Layout
 from newsclean.batch.readers import read_shard
 from newsclean.batch.records import Item
@@ -60,7 +60,9 @@ def process_shard(
         n_shards=n_shards,
         source=source,
         id_field=cfg.id_field,
-        pos_name="line" if format_of(source) in ("jsonl", "jsonl.gz") or source == "-" else "row",
+        pos_name="line"
+        if input_format_of(source) in ("jsonl", "jsonl.gz") or source == "-"
+        else "row",
         on_batch=on_batch,
     )
     rejects = writer = None
@@ -153,6 +155,8 @@ def build_memory(
                 memory.add(item.record[cfg.text_field], domain)
                 if on_article is not None:
                     on_article()
+            if shard.stats["rejected_truncated_input"]:  # the cleaning pass keeps the rest
+                raise EOFError("the compressed file ends early")
         except Exception as exc:
             error = " ".join(f"{type(exc).__name__}: {exc}".split())
             raise IncompleteMemoryError(f"{source} could not be read to the end ({error})") from exc

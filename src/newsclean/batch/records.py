@@ -20,6 +20,7 @@ REASONS = {
     "too_long": "the text is longer than --max-chars characters",
     "field_exists": "the record already has a value in the field --annotate writes",
     "schema_mismatch": "the record does not fit the output schema (Parquet types, CSV header)",
+    "truncated_input": "a compressed input ends early or is damaged: its unreadable rest as one",
 }
 
 
@@ -27,14 +28,15 @@ class Item(NamedTuple):
     """One input record and where it came from; ``reason`` is set when it could not be parsed.
 
     ``pos`` is the 1-based line (JSONL) or data row (CSV, Parquet) number; ``raw`` holds the
-    unparsed line for parse errors.
+    unparsed input for parse errors: the line's bytes (JSONL, without its final newline) or the
+    row's text (CSV, with invalid UTF-8 kept as lone surrogates).
     """
 
     pos: int
     record: dict | None
     reason: str | None = None
     detail: str = ""
-    raw: str | None = None
+    raw: bytes | str | None = None
 
 
 def items_from_dicts(records: Iterable[dict]) -> Iterator[Item]:

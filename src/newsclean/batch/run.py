@@ -1,6 +1,6 @@
 """``newsclean clean`` run from its parsed options: prepare the output, run, report.
 
-:func:`run_clean` loads the model, checks or prepares the output directory (``_run.json``
+:func:`run_clean` loads the model, checks or prepares the output directory (``run.json``
 records the run's identity, so ``--resume`` continues only the same run), builds or loads the
 publisher memory, runs an engine, merges the counts and prints the summary.
 """
@@ -23,19 +23,21 @@ from newsclean.batch.engines import DASK_WORKERS_DEFAULT, run_dask, run_local, w
 from newsclean.batch.layout import (
     RUN_FILE,
     Layout,
+    OutputError,
     clear_output,
     make_layout,
+    prepare_output,
     remove_dead_temporaries,
     remove_temporaries,
 )
 from newsclean.batch.pipeline import IncompleteMemoryError, build_memory, process_shard
-from newsclean.batch.readers import read_jsonl_stream
+from newsclean.batch.readers import is_url, read_jsonl_stream
 from newsclean.batch.stats import format_summary, merge_stats
 from newsclean.batch.writers import concat_files
 from newsclean.memory import PublisherMemory, load_memory_with
 from newsclean.models import SEAL_FIELD
 
-#: BatchConfig fields of the publisher memory; left out of ``_run.json`` when unset, so runs
+#: BatchConfig fields of the publisher memory; left out of ``run.json`` when unset, so runs
 #: without ``--repetition`` / ``--memory`` keep their identity.
 _MEMORY_FIELDS = ("domain_field", "url_field", "memory", "min_support", "floor")
 
@@ -60,15 +62,16 @@ def config_from_args(args: argparse.Namespace) -> BatchConfig:
 
 
 def run_identity(cfg: BatchConfig, sources: list[str]) -> dict[str, Any]:
-    """What ``_run.json`` records of the options and inputs (``--resume`` needs the same)."""
+    """What ``run.json`` records of the options and inputs (``--resume`` needs the same)."""
     config = {
         k: v for k, v in dataclasses.asdict(cfg).items() if v is not None or k not in _MEMORY_FIELDS
     }
-    return {"config": config, "inputs": [os.path.abspath(s) for s in sources]}
+    inputs = [s if is_url(s) else os.path.abspath(s) for s in sources]
+    return {"config": config, "inputs": inputs}
 
 
 def memory_identity(args: argparse.Namespace) -> dict[str, Any]:
-    """What ``_run.json`` records of the memory options (nothing when they are unused)."""
+    """What ``run.json`` records of the memory options (nothing when they are unused)."""
     out: dict[str, Any] = {}
     if args.repetition:
         out["repetition"] = True
@@ -189,6 +192,11 @@ def run_clean(args: argparse.Namespace) -> int:
         return 2
     sources = args.input_files
     layout = make_layout(args.output, cfg.fmt, args.rejects)
+    try:
+        prepare_output(layout, resume=args.resume)
+    except OutputError as exc:
+        print(f"newsclean clean: error: {exc}", file=sys.stderr)
+        return 2
     cfg = _memory_config(cfg, args, layout)
     skipped = 0
     todo = list(range(len(sources)))
@@ -281,7 +289,7 @@ def _prepare_directory(
     root: Path, args, cfg: BatchConfig, sources: list[str], card: dict[str, Any]
 ) -> int:
     """Clear (``--overwrite``) or check (``--resume``) an output directory and write its
-    ``_run.json``; return an exit code (0: go on)."""
+    ``run.json``; return an exit code (0: go on)."""
     root.mkdir(parents=True, exist_ok=True)
     # The memory --repetition writes lies in the output: its path is not an option.
     own = dataclasses.replace(cfg, memory=None) if args.repetition else cfg

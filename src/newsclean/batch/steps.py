@@ -19,6 +19,7 @@ A record leaves a step either downstream or through :meth:`Shard.reject` with a 
 
 from __future__ import annotations
 
+import base64
 import re
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -65,22 +66,40 @@ class Shard:
     _originals: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def reject(
-        self, pos: int, record: dict | None, reason: str, detail: str = "", raw: str | None = None
+        self,
+        pos: int,
+        record: dict | None,
+        reason: str,
+        detail: str = "",
+        raw: bytes | str | None = None,
     ) -> None:
-        """Send one record to the rejects with a reason code, and count it."""
+        """Send one record to the rejects with a reason code, and count it.
+
+        An unparsed record (``record`` None) keeps its input as ``raw_base64``, the base64 of
+        its exact bytes (``raw`` as given, or a string's UTF-8 with lone surrogates turned back
+        into the bytes they stand for), and ``raw``, a readable but lossy preview.
+        """
         self.stats["rejected"] += 1
         self.stats[f"rejected_{reason}"] += 1
+        preview = raw_bytes = None
+        if raw is not None:
+            raw_bytes = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
+            preview = raw_bytes.decode("utf-8", "backslashreplace")
         entry: dict[str, Any] = {
             "source": self.source,
             self.pos_name: pos,
-            "id": self._id_of(record, raw),
+            "id": self._id_of(record, preview),
             "reason": reason,
             "detail": " ".join(detail.split())[:_DETAIL_CHARS],
         }
         if record is not None:
             entry["record"] = record
         else:
-            entry["raw"] = raw
+            entry["raw"] = preview
+            # Different bytes can share a preview (any invalid byte shows as an escape).
+            entry["raw_base64"] = (
+                None if raw_bytes is None else base64.b64encode(raw_bytes).decode("ascii")
+            )
         if self.sink is None:
             self.rejected.append(entry)
         else:

@@ -19,8 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from newsclean.atomic import PendingFile, atomic_file
-from newsclean.batch.formats import format_of
+from newsclean.atomic import PendingFile, atomic_file, is_remote
+from newsclean.batch.formats import input_format_of
 from newsclean.batch.readers import csv_header, parquet_schema
 from newsclean.jsonsafe import finite
 
@@ -54,7 +54,7 @@ class ShardWriter:
     """Base class: write records in batches to ``path`` via a temporary file."""
 
     def __init__(self, path: str | os.PathLike | None) -> None:
-        self.path = Path(path) if path is not None else None
+        self.path = _as_path(path)
         self._pending = PendingFile(self.path) if self.path is not None else None
         self.tmp = self._pending.tmp if self._pending is not None else None
 
@@ -413,7 +413,7 @@ def open_writer(
     (``with_support``: the annotations carry a publisher memory's ``support``)."""
     if fmt in ("jsonl", "jsonl.gz"):
         return JsonlWriter(path, gz=fmt == "jsonl.gz", stream=stream)
-    source_fmt = format_of(source) if source else None
+    source_fmt = input_format_of(source) if source else None
     if fmt == "csv":
         columns = None
         if source_fmt == "csv":
@@ -456,7 +456,7 @@ class RejectsWriter:
     """JSON lines of rejected records, via a temporary file (or to a stream, e.g. stderr)."""
 
     def __init__(self, path: str | os.PathLike | None, stream: io.TextIOBase | None = None):
-        self.path = Path(path) if path is not None else None
+        self.path = _as_path(path)
         self._pending = PendingFile(self.path) if self.path is not None else None
         if self._pending is not None:
             self._fh: BinaryIO | None = open(  # noqa: SIM115 - closed by commit() / abort()
@@ -488,12 +488,18 @@ class RejectsWriter:
             self._pending.abort()
 
 
+def _as_path(path: str | os.PathLike | None) -> Path | None:
+    """``path`` as a :class:`~pathlib.Path`; a remote :class:`upath.UPath` is kept as it is."""
+    return path if path is None or is_remote(path) else Path(path)
+
+
 def concat_files(sources: list[Path], target: str | os.PathLike) -> None:
-    """Concatenate ``sources`` (missing ones skipped) into ``target`` atomically."""
+    """Concatenate ``sources`` (missing ones skipped; local or remote) into ``target``
+    atomically."""
     with atomic_file(target, "wb") as out:
         for src in sources:
             if src.exists():
-                with open(src, "rb") as fh:
+                with src.open("rb") as fh:
                     while chunk := fh.read(_WRITE_BUFFER):
                         out.write(chunk)
 
