@@ -47,7 +47,14 @@ OMNIVORE = Source(
 READABILITY = Source("mozilla/readability", "Apache-2.0")
 SCRAPINGHUB = Source("scrapinghub/article-extraction-benchmark", "MIT")
 TRAFILATURA = Source("adbar/trafilatura", "Apache-2.0")
-SOURCES = (POSTLIGHT, OMNIVORE, READABILITY, SCRAPINGHUB, TRAFILATURA)
+FUNDUS = Source("flairNLP/fundus", "MIT")
+SOURCES = (POSTLIGHT, OMNIVORE, READABILITY, SCRAPINGHUB, TRAFILATURA, FUNDUS)
+FUNDUS_TEST_DATA = "tests/resources/parser/test_data"
+#: fundus country folders whose publishers write in English: every English fundus publisher is
+#: reserved, so these folders are never read (the domain check would drop them too).
+FUNDUS_ENGLISH_COUNTRIES = frozenset(
+    {"au", "ca", "ind", "isl", "lb", "ls", "my", "na", "tz", "uk", "us", "za"}
+)
 
 
 @dataclass
@@ -258,6 +265,63 @@ def trafilatura_pages() -> Iterator[Page]:
         )
 
 
+def fundus_pages() -> Iterator[Page]:
+    """fundus' parser test pages of non-English publishers, with the expected body as gold.
+
+    The gold of a page is the expected title and body of every test article of its publisher
+    (the expectations are keyed by parser version, not by file): it can only drop more lines.
+    """
+    source, commit = FUNDUS, head_commit(FUNDUS)
+    depth = len(Path(FUNDUS_TEST_DATA).parts)
+    files = [Path(p).parts for p in list_files(source, FUNDUS_TEST_DATA)]
+    countries = {parts[depth] for parts in files if len(parts) > depth + 1}
+    for country in sorted(countries - FUNDUS_ENGLISH_COUNTRIES):
+        folder = f"{FUNDUS_TEST_DATA}/{country}"
+        files = list_files(source, folder)
+        if f"{folder}/meta.info" not in files:
+            continue
+        meta = json.loads(show(source, f"{folder}/meta.info"))
+        for path in files:
+            name = Path(path).name
+            if not name.endswith(".html.gz") or name not in meta:
+                continue
+            url = meta[name].get("url")
+            publisher = name.rsplit("_", 3)[0]
+            yield Page(
+                source,
+                path,
+                commit,
+                url,
+                registered_domain(url),
+                lambda p=path: gzip.decompress(show(source, p)),
+                read_gold=lambda j=f"{folder}/{publisher}.json": _fundus_gold(source, j),
+                gold_kind="parser-expected",
+            )
+
+
+def _fundus_gold(source: Source, path: str) -> list[str]:
+    try:
+        expected = json.loads(show(source, path))
+    except subprocess.CalledProcessError:
+        return []
+    lines: list[str] = []
+
+    def collect(value: object) -> None:
+        if isinstance(value, str):
+            lines.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+
+    for version in expected.values():
+        collect(version.get("title"))
+        collect(version.get("body"))
+    return lines
+
+
 def all_pages() -> Iterator[Page]:
     """Every page of every source whose snapshot is on this machine, source by source."""
     if POSTLIGHT.git_dir.exists():
@@ -270,6 +334,8 @@ def all_pages() -> Iterator[Page]:
         yield from scrapinghub_pages()
     if TRAFILATURA.git_dir.exists():
         yield from trafilatura_pages()
+    if FUNDUS.git_dir.exists():
+        yield from fundus_pages()
 
 
 def _html_lines(data: bytes) -> list[str]:
