@@ -88,6 +88,9 @@ APPEAL_KINDS = (
     "app_follow_share",
     "teaser",
 )
+#: Why a line is not an appeal: the data/yardstick kinds that are not appeals, ``story`` (text of
+#: the article itself or of a caption) and ``other``.
+NOT_REASONS = ("navigation", "legal", "ad", "comment", "meta", "story", "other")
 
 #: Name parts too short or too common to say which publisher a page is from.
 MIN_HINT_CHARS = 4
@@ -210,8 +213,9 @@ def read_review(path: Path) -> pd.DataFrame:
     for row_number, row in enumerate(review.itertuples(index=False), start=2):
         if row.label not in LABELS:
             raise ValueError(f"{path} line {row_number}: label {row.label!r} not in {LABELS}")
-        if row.label == "appeal" and row.kind not in APPEAL_KINDS:
-            raise ValueError(f"{path} line {row_number}: kind {row.kind!r} not in {APPEAL_KINDS}")
+        allowed = APPEAL_KINDS if row.label == "appeal" else NOT_REASONS
+        if row.kind not in allowed:
+            raise ValueError(f"{path} line {row_number}: kind {row.kind!r} not in {allowed}")
     return review
 
 
