@@ -10,8 +10,9 @@ per group in ``benchmarks/work/decisions/*.txt``::
 
     g1a2b3c4d a:newsletter 0=n:navigation 4,5=n:legal  # optional comment, kept as the note
 
-The first item is the label of every line of the group (``a:<kind>`` appeal, ``n:<reason>`` not);
-``i=...`` items override lines by their index in the group. ``apply`` expands each decision to every
+The first item is the label of every line of the group (``a:<kind>`` appeal, ``n:<reason>`` not,
+``s:reserved`` left out because the text is credited to a reserved publisher); ``i=...`` items
+override lines by their index in the group. ``apply`` expands each decision to every
 occurrence of the group and writes ``data/blocks/review.csv`` (hashes, labels, provenance; no text).
 Groups without a decision are not in the review.
 """
@@ -29,7 +30,10 @@ from .build import APPEAL_KINDS, NOT_REASONS, PROSE_WORDS, REVIEW, REVIEW_COLUMN
 
 DECISIONS = WORK / "decisions"
 REVIEWER = "model-assisted: Claude (Anthropic), read in its block"
-_ITEM = re.compile(r"^(?:(?P<lines>\d+(?:,\d+)*)=)?(?P<label>[an]):(?P<kind>\w+)$")
+_ITEM = re.compile(r"^(?:(?P<lines>\d+(?:,\d+)*)=)?(?P<label>[ans]):(?P<kind>\w+)$")
+#: ``s:reserved`` leaves a line out of the review (and so out of every reviewed set): a line
+#: whose text is credited to a reserved publisher, e.g. a teaser of a syndicated article.
+SKIP_REASONS = ("reserved",)
 KEYS = ["source_repo", "path", "block_id"]
 
 
@@ -82,9 +86,9 @@ def parse_decision(line: str) -> tuple[str, dict[int | None, tuple[str, str]], s
         match = _ITEM.match(item)
         if not match:
             raise ValueError(f"decision for {group}: cannot read {item!r}")
-        label = "appeal" if match["label"] == "a" else "not"
+        label = {"a": "appeal", "n": "not", "s": "skip"}[match["label"]]
         kind = match["kind"]
-        allowed = APPEAL_KINDS if label == "appeal" else NOT_REASONS
+        allowed = {"appeal": APPEAL_KINDS, "not": NOT_REASONS, "skip": SKIP_REASONS}[label]
         if kind not in allowed:
             raise ValueError(f"decision for {group}: {label} kind {kind!r} not in {allowed}")
         for index in match["lines"].split(",") if match["lines"] else [None]:
@@ -99,10 +103,21 @@ def apply(lines: pd.DataFrame, decision_files: list[Path]) -> pd.DataFrame:
         for raw in path.read_text(encoding="utf-8").splitlines():
             if raw.strip() and not raw.startswith("#"):
                 group, decided, note = parse_decision(raw)
+                if group in decisions:
+                    raise ValueError(f"{path}: a second decision for {group}")
                 decisions[group] = (decided, note)
-    blocks = group_blocks(lines).set_index(KEYS)["group"]
+    grouped = group_blocks(lines)
+    sizes = grouped.drop_duplicates("group").set_index("group")["texts"].map(len)
+    for group, (decided, _) in decisions.items():
+        beyond = [i for i in decided if i is not None and i >= sizes.get(group, 0)]
+        if beyond:
+            raise ValueError(f"decision for {group} names lines {beyond} it does not have")
+    blocks = grouped.set_index(KEYS)["group"]
     merged = lines.join(blocks, on=KEYS)
     rows = []
+    unknown = set(decisions) - set(blocks)
+    if unknown:
+        raise ValueError(f"decisions for groups not in the corpus: {sorted(unknown)[:5]}")
     for row in merged.itertuples(index=False):
         if row.group not in decisions:
             continue
@@ -110,6 +125,8 @@ def apply(lines: pd.DataFrame, decision_files: list[Path]) -> pd.DataFrame:
         label, kind = decided.get(row.line_in_block) or decided.get(None, (None, None))
         if label is None:
             raise ValueError(f"decision for {row.group} gives no label to line {row.line_in_block}")
+        if label == "skip":
+            continue
         rows.append(
             {
                 "source_repo": row.source_repo,
@@ -125,9 +142,6 @@ def apply(lines: pd.DataFrame, decision_files: list[Path]) -> pd.DataFrame:
                 "note": note,
             }
         )
-    unknown = set(decisions) - set(blocks)
-    if unknown:
-        raise ValueError(f"decisions for groups not in the corpus: {sorted(unknown)[:5]}")
     return pd.DataFrame(rows, columns=REVIEW_COLUMNS)
 
 
