@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.blocks.build import join_review, read_review, reserved_name_hint
+from benchmarks.blocks.review import apply, group_blocks, parse_decision
 from benchmarks.blocks.rules import (
     Gold,
     block_lines,
@@ -211,3 +212,65 @@ def test_review_file_with_an_unknown_kind_names_the_row(tmp_path):
     pd.DataFrame([_review_row(), _review_row(kind="banner")]).to_csv(path, index=False)
     with pytest.raises(ValueError, match=r"line 3: kind 'banner'"):
         read_review(path)
+
+
+def _corpus(*blocks: tuple[str, list[str]]) -> pd.DataFrame:
+    """Candidate lines of one page: (domain, lines) per block."""
+    rows = []
+    for block_id, (domain, texts) in enumerate(blocks):
+        for position, text in enumerate(texts):
+            rows.append(
+                {
+                    "source_repo": "o/r",
+                    "path": "p.html",
+                    "block_id": block_id,
+                    "line_in_block": position,
+                    "text": text,
+                    "text_sha": text_sha(text),
+                    "domain": domain,
+                    "split": "train",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _decide(tmp_path, corpus: pd.DataFrame, lines: list[str]) -> pd.DataFrame:
+    groups = group_blocks(corpus).drop_duplicates("group")["group"].tolist()
+    path = tmp_path / "decisions.txt"
+    path.write_text("\n".join(line.format(*groups) for line in lines), encoding="utf-8")
+    return apply(corpus, [path])
+
+
+def test_parse_decision_reads_default_overrides_and_note():
+    group, decided, note = parse_decision("g0000abcd n:meta 1,2=a:newsletter # form")
+    assert group == "g0000abcd"
+    assert decided == {
+        None: ("not", "meta"),
+        1: ("appeal", "newsletter"),
+        2: ("appeal", "newsletter"),
+    }
+    assert note == "form"
+
+
+def test_parse_decision_rejects_a_kind_outside_the_vocabulary():
+    with pytest.raises(ValueError, match="appeal kind 'banner'"):
+        parse_decision("g0000abcd a:banner")
+
+
+def test_apply_labels_every_occurrence_and_leaves_out_reserved_lines(tmp_path):
+    corpus = _corpus(
+        ("a.org", ["Get the brief", "Daily at six", "Credited teaser"]),
+        ("a.org", ["Get the brief", "Daily at six", "Credited teaser"]),
+    )
+    review = _decide(tmp_path, corpus, ["{0} a:newsletter 2=s:reserved"])
+    # One group (identical blocks of one publisher), decided once, applied to both blocks.
+    assert review["block_id"].tolist() == [0, 0, 1, 1]
+    assert set(review["kind"]) == {"newsletter"}
+
+
+def test_apply_refuses_a_second_decision_and_an_index_the_group_lacks(tmp_path):
+    corpus = _corpus(("a.org", ["Share", "Tweet"]))
+    with pytest.raises(ValueError, match="a second decision"):
+        _decide(tmp_path, corpus, ["{0} a:app_follow_share", "{0} n:meta"])
+    with pytest.raises(ValueError, match=r"names lines \[5\]"):
+        _decide(tmp_path, corpus, ["{0} a:app_follow_share 5=n:meta"])

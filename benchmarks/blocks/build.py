@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import logging
 import re
 import sys
@@ -244,11 +245,26 @@ def summarise(reviewed: pd.DataFrame) -> dict[str, object]:
         "appeal publishers": appeal["domain"].nunique(),
         f"distinct prose appeal lines (>= {PROSE_WORDS} words)": prose["text"].nunique(),
         "distinct appeal lines per kind": appeal.groupby("kind")["text"].nunique().to_dict(),
+        f"distinct prose appeal lines per kind (>= {PROSE_WORDS} words)": prose.groupby("kind")[
+            "text"
+        ]
+        .nunique()
+        .to_dict(),
+        f"distinct prose appeal lines per split (>= {PROSE_WORDS} words)": prose.groupby("split")[
+            "text"
+        ]
+        .nunique()
+        .to_dict(),
         "distinct appeal lines per split": appeal.groupby("split")["text"].nunique().to_dict(),
         "appeal publishers per split": appeal.groupby("split")["domain"].nunique().to_dict(),
         "distinct appeal lines per source": appeal.groupby("source_repo")["text"]
         .nunique()
         .to_dict(),
+        "appeal publishers per source": appeal.groupby("source_repo")["domain"].nunique().to_dict(),
+        "reviewed lines per label and split": {
+            f"{label}/{split}": int(n)
+            for (label, split), n in reviewed.groupby(["label", "split"]).size().items()
+        },
         "not-appeal lines per reason": reviewed.loc[reviewed["label"] == "not", "kind"]
         .value_counts()
         .to_dict(),
@@ -290,7 +306,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     reviewed, stale = join_review(lines, read_review(args.review))
     reviewed.to_parquet(args.out / "blocks_reviewed.parquet", index=False)
-    for name, value in summarise(reviewed).items():
+    summary = summarise(reviewed)
+    (args.out / "blocks_summary.json").write_text(
+        json.dumps(summary, indent=1, default=int), encoding="utf-8"
+    )
+    for name, value in summary.items():
         print(f"{name}: {value}")
     if len(stale):
         stale.to_csv(args.out / "review_stale.csv", index=False)
