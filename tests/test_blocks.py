@@ -6,7 +6,7 @@ import lxml.html
 import pandas as pd
 import pytest
 
-from benchmarks.blocks.build import join_review, read_review, reserved_name_hint
+from benchmarks.blocks.build import join_review, read_review, reserved_brand, reserved_name_hint
 from benchmarks.blocks.review import apply, group_blocks, parse_decision
 from benchmarks.blocks.rules import (
     Gold,
@@ -165,6 +165,13 @@ def test_reserved_name_hint_catches_brand_folders_but_not_generic_names():
     assert reserved_name_hint("test/test-pages/guardian-2/source.html", reserved)
     assert not reserved_name_hint("fixtures/news.example.org.html", reserved)
     assert not reserved_name_hint("fixtures/www.broadwayworld.com.html", reserved)
+
+
+def test_reserved_brand_catches_old_domains_and_sister_editions():
+    reserved = {"theguardian.com", "politico.eu"}
+    assert reserved_brand("guardian.co.uk", reserved)
+    assert reserved_brand("politico.com", reserved)
+    assert not reserved_brand("guardianlv.com", reserved)
 
 
 def _review_row(**changes: object) -> dict:

@@ -129,6 +129,26 @@ def reserved_name_hint(path: str, reserved: set[str]) -> bool:
     )
 
 
+def reserved_brand(domain: str, reserved: set[str]) -> bool:
+    """True when a domain carries a reserved publisher's name under another suffix.
+
+    ``guardian.co.uk`` is the Guardian's old domain, ``politico.com`` shares its brand with
+    ``politico.eu``: the first label, without a leading "the", is compared.
+
+    Examples
+    --------
+    >>> reserved_brand("guardian.co.uk", {"theguardian.com"})
+    True
+    >>> reserved_brand("guardianship.org", {"theguardian.com"})
+    False
+    """
+
+    def brand(name: str) -> str:
+        return name.split(".")[0].removeprefix("the")
+
+    return brand(domain) in {brand(name) for name in reserved}
+
+
 def page_block_lines(page: Page, annoyance: list) -> list[dict]:
     """The candidate lines of one (already publisher-checked) page, as rows."""
     root = parse_html(page.read_html())
@@ -172,7 +192,11 @@ def build_lines(reserved: set[str], annoyance: list) -> tuple[pd.DataFrame, pd.D
         status, found = "used", []
         if page.domain is None:
             status = "skipped_unknown_publisher"
-        elif page.domain in reserved or reserved_name_hint(page.path, reserved):
+        elif (
+            page.domain in reserved
+            or reserved_brand(page.domain, reserved)
+            or reserved_name_hint(page.path, reserved)
+        ):
             status = "skipped_reserved"
         if status == "used":
             data = page.read_html()

@@ -52,9 +52,10 @@ def group_blocks(lines: pd.DataFrame) -> pd.DataFrame:
     return blocks
 
 
-def dump(lines: pd.DataFrame, split: str, out: Path) -> int:
-    """Write the groups of one split for reading; returns the number of groups."""
+def dump(lines: pd.DataFrame, split: str, out: Path, skip: frozenset[str] = frozenset()) -> int:
+    """Write the groups of one split for reading, except those in ``skip``; returns their number."""
     blocks = group_blocks(lines[lines["split"] == split])
+    blocks = blocks[~blocks["group"].isin(skip)]
     rules = lines.drop_duplicates(KEYS).set_index(KEYS)[["selector_rule", "kind_guess"]]
     blocks = blocks.join(rules, on=KEYS)
     seen = blocks.drop_duplicates("group").sort_values(["domain", "path", "block_id"])
@@ -69,6 +70,19 @@ def dump(lines: pd.DataFrame, split: str, out: Path) -> int:
                 star = "*" if len(text.split()) >= PROSE_WORDS else " "
                 handle.write(f"{index:3d}{star} {text}\n")
     return len(seen)
+
+
+def read_decisions(paths: list[Path]) -> dict[str, tuple[dict, str]]:
+    """group -> (decided lines, note) from decision files; a group decided twice is an error."""
+    decisions: dict[str, tuple[dict, str]] = {}
+    for path in paths:
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            if raw.strip() and not raw.startswith("#"):
+                group, decided, note = parse_decision(raw)
+                if group in decisions:
+                    raise ValueError(f"{path}: a second decision for {group}")
+                decisions[group] = (decided, note)
+    return decisions
 
 
 def parse_decision(line: str) -> tuple[str, dict[int | None, tuple[str, str]], str]:
@@ -98,14 +112,7 @@ def parse_decision(line: str) -> tuple[str, dict[int | None, tuple[str, str]], s
 
 def apply(lines: pd.DataFrame, decision_files: list[Path]) -> pd.DataFrame:
     """The review rows of every decided group occurrence, in corpus order."""
-    decisions = {}
-    for path in decision_files:
-        for raw in path.read_text(encoding="utf-8").splitlines():
-            if raw.strip() and not raw.startswith("#"):
-                group, decided, note = parse_decision(raw)
-                if group in decisions:
-                    raise ValueError(f"{path}: a second decision for {group}")
-                decisions[group] = (decided, note)
+    decisions = read_decisions(decision_files)
     grouped = group_blocks(lines)
     sizes = grouped.drop_duplicates("group").set_index("group")["texts"].map(len)
     for group, (decided, _) in decisions.items():
@@ -150,12 +157,20 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     dump_parser = commands.add_parser("dump", help="write one split's groups for reading")
     dump_parser.add_argument("--split", choices=("train", "validation", "test"), required=True)
+    dump_parser.add_argument(
+        "--undecided", action="store_true", help="only groups without a decision yet"
+    )
     commands.add_parser("apply", help="write data/blocks/review.csv from the decisions")
     args = parser.parse_args(argv)
     lines = pd.read_parquet(WORK / "blocks.parquet")
     if args.command == "dump":
         out = WORK / f"review_{args.split}.txt"
-        print(f"{dump(lines, args.split, out)} groups written to {out}")
+        skip = (
+            frozenset(read_decisions(sorted(DECISIONS.glob("*.txt"))))
+            if args.undecided
+            else frozenset()
+        )
+        print(f"{dump(lines, args.split, out, skip)} groups written to {out}")
         return 0
     review = apply(lines, sorted(DECISIONS.glob("*.txt")))
     REVIEW.parent.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,12 @@ READABILITY = Source("mozilla/readability", "Apache-2.0")
 SCRAPINGHUB = Source("scrapinghub/article-extraction-benchmark", "MIT")
 TRAFILATURA = Source("adbar/trafilatura", "Apache-2.0")
 FUNDUS = Source("flairNLP/fundus", "MIT")
-SOURCES = (POSTLIGHT, OMNIVORE, READABILITY, SCRAPINGHUB, TRAFILATURA, FUNDUS)
+GOOSE = Source("goose3/goose3", "Apache-2.0")
+SOURCES = (POSTLIGHT, OMNIVORE, READABILITY, SCRAPINGHUB, TRAFILATURA, FUNDUS, GOOSE)
+#: Placeholder hosts of hand-made test pages: no publisher.
+PLACEHOLDER_DOMAINS = frozenset(
+    {"example.com", "example.org", "example.net", "exemple.com", "foo.bar"}
+)
 FUNDUS_TEST_DATA = "tests/resources/parser/test_data"
 #: fundus country folders whose publishers write in English: every English fundus publisher is
 #: reserved, so these folders are never read (the domain check would drop them too).
@@ -322,6 +327,32 @@ def _fundus_gold(source: Source, path: str) -> list[str]:
     return lines
 
 
+def goose_pages() -> Iterator[Page]:
+    """goose3's test pages (``tests/data/*/*.html``), with the start of the expected text as gold.
+
+    goose3's expectations hold only the first words of the cleaned text, so the gold is partial.
+    """
+    source, commit = GOOSE, head_commit(GOOSE)
+    files = set(list_files(source, "tests/data"))
+    for path in sorted(p for p in files if p.endswith(".html")):
+        expected_path = path.removesuffix(".html") + ".json"
+        if expected_path not in files:
+            continue
+        record = json.loads(show(source, expected_path))
+        url = record.get("url")
+        domain = registered_domain(url)
+        yield Page(
+            source,
+            path,
+            commit,
+            url,
+            None if domain in PLACEHOLDER_DOMAINS else domain,
+            lambda p=path: show(source, p),
+            read_gold=lambda r=record: [(r.get("expected") or {}).get("cleaned_text") or ""],
+            gold_kind="snippets",
+        )
+
+
 def all_pages() -> Iterator[Page]:
     """Every page of every source whose snapshot is on this machine, source by source."""
     if POSTLIGHT.git_dir.exists():
@@ -336,6 +367,8 @@ def all_pages() -> Iterator[Page]:
         yield from trafilatura_pages()
     if FUNDUS.git_dir.exists():
         yield from fundus_pages()
+    if GOOSE.git_dir.exists():
+        yield from goose_pages()
 
 
 def _html_lines(data: bytes) -> list[str]:
