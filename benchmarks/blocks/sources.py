@@ -249,11 +249,12 @@ def scrapinghub_pages() -> Iterator[Page]:
 
 
 def trafilatura_pages() -> Iterator[Page]:
-    """trafilatura's cached test pages, with the evaluation's "with" snippets as (partial) gold."""
+    """trafilatura's evaluation pages (``tests/cache``, ``tests/eval``), with the evaluation's
+    "with" snippets as (partial) gold."""
     source, commit = TRAFILATURA, head_commit(TRAFILATURA)
     evaluation = json.loads(show(source, "tests/evaldata.json"))
     by_file = {record["file"]: (url, record) for url, record in evaluation.items()}
-    for path in list_files(source, "tests/cache"):
+    for path in list_files(source, "tests/cache") + list_files(source, "tests/eval"):
         name = Path(path).name
         if name not in by_file or not name.endswith(".html"):
             continue  # no URL and no gold: the publisher cannot be checked
