@@ -153,6 +153,7 @@ def test_blocks_inside_the_sites_content_selection_are_left_out_unless_cleaned()
         ("https://www.news.example.co.uk/a", "example.co.uk"),
         ("example.com", "example.com"),
         ("http://fakehost/test/", None),
+        ("https://web.archive.org/web/20160526181643/http://blog.example.de/x/", "example.de"),
         (None, None),
     ],
 )

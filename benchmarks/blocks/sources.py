@@ -125,15 +125,23 @@ def registered_domain(url_or_host: str | None) -> str | None:
     'someblog.blogspot.com'
     >>> registered_domain("http://fakehost/test") is None
     True
+    >>> registered_domain("https://web.archive.org/web/2016/http://www.example.de/a")
+    'example.de'
     """
     if not url_or_host:
         return None
     text = url_or_host.strip()
+    # An archived copy belongs to the publisher of the page archived, not to the archive.
+    archived = _WAYBACK.match(text)
+    if archived:
+        text = archived.group(1)
     host = urlsplit(text if "//" in text else f"//{text}").hostname
     if not host or "." not in host:
         return None
     return _suffix_list().privatesuffix(host.lower().rstrip("."))
 
+
+_WAYBACK = re.compile(r"^https?://(?:web\.)?archive\.org/web/[^/]+/(.+)$", re.I)
 
 _CANONICAL = [
     re.compile(pattern, re.I | re.S)
