@@ -1,0 +1,388 @@
+"""The pages the block corpus is mined from: test pages of public extraction projects.
+
+Each source reads one snapshot (a bare git repository, as the search tool's ``fetch`` leaves it
+under ``/work/.mirror``) and yields :class:`Page` records. A page's publisher is found from its
+URL (or file name) *before* its HTML is read, so that a reserved publisher's page is never opened.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+MIRROR = Path("/work/.mirror")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A snapshot and what may be said about its pages.
+
+    Parameters
+    ----------
+    repo : str
+        ``owner/name`` on GitHub.
+    licence : str
+        The repository's licence (its LICENSE file); the page text stays its publishers'.
+    """
+
+    repo: str
+    licence: str
+
+    @property
+    def git_dir(self) -> Path:
+        return MIRROR / self.repo.replace("/", "+") / "repo"
+
+
+POSTLIGHT = Source("postlight/parser", "Apache-2.0 OR MIT")
+OMNIVORE = Source(
+    "omnivore-app/omnivore", "AGPL-3.0 (repository); Apache-2.0 (packages/readabilityjs)"
+)
+READABILITY = Source("mozilla/readability", "Apache-2.0")
+SCRAPINGHUB = Source("scrapinghub/article-extraction-benchmark", "MIT")
+TRAFILATURA = Source("adbar/trafilatura", "Apache-2.0")
+FUNDUS = Source("flairNLP/fundus", "MIT")
+GOOSE = Source("goose3/goose3", "Apache-2.0")
+SOURCES = (POSTLIGHT, OMNIVORE, READABILITY, SCRAPINGHUB, TRAFILATURA, FUNDUS, GOOSE)
+#: Placeholder hosts of hand-made test pages: no publisher.
+PLACEHOLDER_DOMAINS = frozenset(
+    {"example.com", "example.org", "example.net", "exemple.com", "foo.bar"}
+)
+FUNDUS_TEST_DATA = "tests/resources/parser/test_data"
+#: fundus country folders whose publishers write in English: every English fundus publisher is
+#: reserved, so these folders are never read (the domain check would drop them too).
+FUNDUS_ENGLISH_COUNTRIES = frozenset(
+    {"au", "ca", "ind", "isl", "lb", "ls", "my", "na", "tz", "uk", "us", "za"}
+)
+
+
+@dataclass
+class Page:
+    """One page of a snapshot, with what is known of its main content.
+
+    ``read_gold`` gives lines of the main content (all of it, or snippets of it) and ``gold_kind``
+    says which; ``content_selectors`` and ``clean_selectors`` are a per-site extractor's CSS
+    selectors for the story and for boilerplate inside it. HTML and gold are read only on demand,
+    once the publisher has been checked.
+    """
+
+    source: Source
+    path: str
+    commit: str
+    url: str | None
+    domain: str | None
+    read_html: Callable[[], bytes]
+    read_gold: Callable[[], list[str]] | None = None
+    gold_kind: str = "none"
+    content_selectors: list[str] = field(default_factory=list)
+    clean_selectors: list[str] = field(default_factory=list)
+
+
+def git(source: Source, *args: str) -> bytes:
+    """Output of a git command on the source's snapshot."""
+    return subprocess.run(
+        ["git", f"--git-dir={source.git_dir}", *args], check=True, capture_output=True
+    ).stdout
+
+
+def show(source: Source, path: str) -> bytes:
+    """A file of the snapshot's HEAD."""
+    return git(source, "show", f"HEAD:{path}")
+
+
+def list_files(source: Source, under: str) -> list[str]:
+    """Paths under a folder of the snapshot's HEAD, sorted."""
+    names = git(source, "ls-tree", "-r", "--name-only", "HEAD", under).decode().splitlines()
+    return sorted(names)
+
+
+@cache
+def head_commit(source: Source) -> str:
+    return git(source, "rev-parse", "HEAD").decode().strip()
+
+
+@cache
+def _suffix_list():
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
+
+
+def registered_domain(url_or_host: str | None) -> str | None:
+    """The registered domain (public-suffix aware, private suffixes included) of a URL or host.
+
+    Examples
+    --------
+    >>> registered_domain("https://www.news.example.co.uk/a/b")
+    'example.co.uk'
+    >>> registered_domain("someblog.blogspot.com")
+    'someblog.blogspot.com'
+    >>> registered_domain("http://fakehost/test") is None
+    True
+    >>> registered_domain("https://web.archive.org/web/2016/http://www.example.de/a")
+    'example.de'
+    """
+    if not url_or_host:
+        return None
+    text = url_or_host.strip()
+    # An archived copy belongs to the publisher of the page archived, not to the archive.
+    archived = _WAYBACK.match(text)
+    if archived:
+        text = archived.group(1)
+    host = urlsplit(text if "//" in text else f"//{text}").hostname
+    if not host or "." not in host:
+        return None
+    return _suffix_list().privatesuffix(host.lower().rstrip("."))
+
+
+_WAYBACK = re.compile(r"^https?://(?:web\.)?archive\.org/web/[^/]+/(.+)$", re.I)
+
+_CANONICAL = [
+    re.compile(pattern, re.I | re.S)
+    for pattern in (
+        r"<link[^>]+rel=[\"']?canonical[\"']?[^>]*href=[\"']([^\"'>\s]+)",
+        r"<link[^>]+href=[\"']([^\"'>\s]+)[\"'][^>]*rel=[\"']?canonical",
+        r"<meta[^>]+property=[\"']og:url[\"'][^>]*content=[\"']([^\"'>\s]+)",
+        r"<meta[^>]+content=[\"']([^\"'>\s]+)[\"'][^>]*property=[\"']og:url",
+    )
+]
+
+
+def declared_url(data: bytes) -> str | None:
+    """The canonical or og:url URL a page declares in its markup (not its text), if absolute."""
+    head = data[:300_000].decode("utf-8", "ignore")
+    for pattern in _CANONICAL:
+        match = pattern.search(head)
+        if match and match.group(1).startswith("http") and "fakehost" not in match.group(1):
+            return match.group(1)
+    return None
+
+
+def postlight_pages() -> Iterator[Page]:
+    """Postlight Parser's fixtures: the file name is the site; its extractor has selectors."""
+    source, commit = POSTLIGHT, head_commit(POSTLIGHT)
+    extractors = _postlight_extractors()
+    for path in list_files(source, "fixtures"):
+        if not path.endswith(".html"):
+            continue
+        host = Path(path).name.removesuffix(".html").split("--")[0]
+        content, clean = extractors.get(host, ([], []))
+        yield Page(
+            source,
+            path,
+            commit,
+            None,
+            registered_domain(host),
+            lambda p=path: show(source, p),
+            content_selectors=content,
+            clean_selectors=clean,
+            gold_kind="site-selectors" if content else "none",
+        )
+
+
+def _postlight_extractors() -> dict[str, tuple[list[str], list[str]]]:
+    """host -> (content selectors, clean selectors), read from each custom extractor's index.js."""
+    found = {}
+    for path in list_files(POSTLIGHT, "src/extractors/custom"):
+        if not path.endswith("/index.js"):
+            continue
+        code = show(POSTLIGHT, path).decode("utf-8", "ignore")
+        domain = re.search(r"domain:\s*'([^']+)'", code)
+        section = re.search(r"\n  content: \{(.*?)\n  \}", code, re.S)
+        if not domain or not section:
+            continue
+        body = section.group(1)
+        clean_part = re.search(r"clean:\s*\[(.*?)\]\s*,?\s*\n", body, re.S)
+        selector_part = body[: body.find("transforms")] if "transforms" in body else body
+        selector_part = selector_part[: clean_part.start()] if clean_part else selector_part
+        content = re.findall(r"'([^']+)'", selector_part)
+        clean = re.findall(r"'([^']+)'", clean_part.group(1)) if clean_part else []
+        found[domain.group(1)] = (content, clean)
+    return found
+
+
+def readability_pages(source: Source, folder: str) -> Iterator[Page]:
+    """Readability-style test pages: ``<name>/source.html`` with ``expected.html`` as gold.
+
+    The URL is ``url.txt`` where there is one, else the canonical URL the page declares.
+    """
+    commit = head_commit(source)
+    files = list_files(source, folder)
+    for base in sorted(p.removesuffix("/source.html") for p in files if p.endswith("/source.html")):
+        try:
+            url = show(source, f"{base}/url.txt").decode().strip() or None
+        except subprocess.CalledProcessError:
+            url = None
+        html_path = f"{base}/source.html"
+        if url is None:
+            url = declared_url(show(source, html_path))
+        yield Page(
+            source,
+            html_path,
+            commit,
+            url,
+            registered_domain(url),
+            lambda p=html_path: show(source, p),
+            read_gold=lambda p=f"{base}/expected.html": _html_lines(show(source, p)),
+            gold_kind="expected-html",
+        )
+
+
+def scrapinghub_pages() -> Iterator[Page]:
+    """The article-extraction benchmark's pages, with the ground truth's article body as gold."""
+    source, commit = SCRAPINGHUB, head_commit(SCRAPINGHUB)
+    truth = json.loads(show(source, "ground-truth.json"))
+    for key in sorted(truth):
+        record = truth[key]
+        path = f"html/{key}.html.gz"
+        yield Page(
+            source,
+            path,
+            commit,
+            record.get("url"),
+            registered_domain(record.get("url")),
+            lambda p=path: gzip.decompress(show(source, p)),
+            read_gold=lambda r=record: [
+                r.get("headline") or "",
+                *r.get("articleBody", "").split("\n"),
+            ],
+            gold_kind="article-body",
+        )
+
+
+def trafilatura_pages() -> Iterator[Page]:
+    """trafilatura's evaluation pages (``tests/cache``, ``tests/eval``), with the evaluation's
+    "with" snippets as (partial) gold."""
+    source, commit = TRAFILATURA, head_commit(TRAFILATURA)
+    evaluation = json.loads(show(source, "tests/evaldata.json"))
+    by_file = {record["file"]: (url, record) for url, record in evaluation.items()}
+    for path in list_files(source, "tests/cache") + list_files(source, "tests/eval"):
+        name = Path(path).name
+        if name not in by_file or not name.endswith(".html"):
+            continue  # no URL and no gold: the publisher cannot be checked
+        url, record = by_file[name]
+        yield Page(
+            source,
+            path,
+            commit,
+            url,
+            registered_domain(url),
+            lambda p=path: show(source, p),
+            read_gold=lambda r=record: list(r.get("with", [])),
+            gold_kind="snippets",
+        )
+
+
+def fundus_pages() -> Iterator[Page]:
+    """fundus' parser test pages of non-English publishers, with the expected body as gold.
+
+    The gold of a page is the expected title and body of every test article of its publisher
+    (the expectations are keyed by parser version, not by file): it can only drop more lines.
+    """
+    source, commit = FUNDUS, head_commit(FUNDUS)
+    depth = len(Path(FUNDUS_TEST_DATA).parts)
+    files = [Path(p).parts for p in list_files(source, FUNDUS_TEST_DATA)]
+    countries = {parts[depth] for parts in files if len(parts) > depth + 1}
+    for country in sorted(countries - FUNDUS_ENGLISH_COUNTRIES):
+        folder = f"{FUNDUS_TEST_DATA}/{country}"
+        files = list_files(source, folder)
+        if f"{folder}/meta.info" not in files:
+            continue
+        meta = json.loads(show(source, f"{folder}/meta.info"))
+        for path in files:
+            name = Path(path).name
+            if not name.endswith(".html.gz") or name not in meta:
+                continue
+            url = meta[name].get("url")
+            publisher = name.rsplit("_", 3)[0]
+            yield Page(
+                source,
+                path,
+                commit,
+                url,
+                registered_domain(url),
+                lambda p=path: gzip.decompress(show(source, p)),
+                read_gold=lambda j=f"{folder}/{publisher}.json": _fundus_gold(source, j),
+                gold_kind="parser-expected",
+            )
+
+
+def _fundus_gold(source: Source, path: str) -> list[str]:
+    try:
+        expected = json.loads(show(source, path))
+    except subprocess.CalledProcessError:
+        return []
+    lines: list[str] = []
+
+    def collect(value: object) -> None:
+        if isinstance(value, str):
+            lines.append(value)
+        elif isinstance(value, list):
+            for item in value:
+                collect(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                collect(item)
+
+    for version in expected.values():
+        collect(version.get("title"))
+        collect(version.get("body"))
+    return lines
+
+
+def goose_pages() -> Iterator[Page]:
+    """goose3's test pages (``tests/data/*/*.html``), with the start of the expected text as gold.
+
+    goose3's expectations hold only the first words of the cleaned text, so the gold is partial.
+    """
+    source, commit = GOOSE, head_commit(GOOSE)
+    files = set(list_files(source, "tests/data"))
+    for path in sorted(p for p in files if p.endswith(".html")):
+        expected_path = path.removesuffix(".html") + ".json"
+        if expected_path not in files:
+            continue
+        record = json.loads(show(source, expected_path))
+        url = record.get("url")
+        domain = registered_domain(url)
+        yield Page(
+            source,
+            path,
+            commit,
+            url,
+            None if domain in PLACEHOLDER_DOMAINS else domain,
+            lambda p=path: show(source, p),
+            read_gold=lambda r=record: [(r.get("expected") or {}).get("cleaned_text") or ""],
+            gold_kind="snippets",
+        )
+
+
+def all_pages() -> Iterator[Page]:
+    """Every page of every source whose snapshot is on this machine, source by source."""
+    if POSTLIGHT.git_dir.exists():
+        yield from postlight_pages()
+    if OMNIVORE.git_dir.exists():
+        yield from readability_pages(OMNIVORE, "packages/readabilityjs/test/test-pages")
+    if READABILITY.git_dir.exists():
+        yield from readability_pages(READABILITY, "test/test-pages")
+    if SCRAPINGHUB.git_dir.exists():
+        yield from scrapinghub_pages()
+    if TRAFILATURA.git_dir.exists():
+        yield from trafilatura_pages()
+    if FUNDUS.git_dir.exists():
+        yield from fundus_pages()
+    if GOOSE.git_dir.exists():
+        yield from goose_pages()
+
+
+def _html_lines(data: bytes) -> list[str]:
+    from .rules import page_lines, parse_html
+
+    if not data.strip():
+        return []
+    return page_lines(parse_html(data))

@@ -1,0 +1,284 @@
+"""The block corpus builder's rules, line splitting and review join, on hand-written pages."""
+
+from __future__ import annotations
+
+import lxml.html
+import pandas as pd
+import pytest
+
+from benchmarks.blocks.build import join_review, read_review, reserved_brand, reserved_name_hint
+from benchmarks.blocks.review import apply, group_blocks, parse_decision
+from benchmarks.blocks.rules import (
+    Gold,
+    block_lines,
+    class_id_rule,
+    compile_selectors,
+    find_blocks,
+    load_annoyance_selectors,
+    page_lines,
+    selector_blocks,
+    text_sha,
+)
+from benchmarks.blocks.sources import registered_domain
+
+PAGE = """<html><body class="single has-share-bar">
+<article>
+  <h1>Bridge reopens after repairs</h1>
+  <p>The old river bridge carries traffic again after eight months of work.</p>
+  <div class="inline-newsletter">
+    <h4>The Morning Brief</h4>
+    <p>Our editors pick the five stories you need, every weekday at six.</p>
+    <form><input type="email"><button>Sign me up</button></form>
+    <div class="newsletter-legal">You can unsubscribe at any time.</div>
+  </div>
+  <p>Engineers replaced the deck and two of the piers.</p>
+</article>
+<aside id="related-stories"><ul>
+  <li><a>Ferry fares rise</a></li><li><a>Tram line delayed</a></li>
+</ul></aside>
+<div class="footer"><p>About us</p></div>
+</body></html>"""
+
+
+def blocks_of(html: str, gold: list[str] | None = None) -> list[tuple[int, int, str, str]]:
+    root = lxml.html.document_fromstring(html)
+    return [
+        (line.block_id, line.line_in_block, line.text, line.rule.kind_guess)
+        for line in block_lines(root, gold=Gold(gold) if gold else None)
+    ]
+
+
+def test_blocks_are_found_by_class_and_id_and_keep_their_line_order():
+    assert blocks_of(PAGE) == [
+        (0, 0, "The Morning Brief", "newsletter"),
+        (0, 1, "Our editors pick the five stories you need, every weekday at six.", "newsletter"),
+        (0, 2, "Sign me up", "newsletter"),
+        (0, 3, "You can unsubscribe at any time.", "newsletter"),
+        (1, 0, "Ferry fares rise", "teaser"),
+        (1, 1, "Tram line delayed", "teaser"),
+    ]
+
+
+def test_page_wide_containers_are_not_blocks_even_when_their_class_matches():
+    # <body class="... has-share-bar"> must not swallow the whole page as one share block.
+    root = lxml.html.document_fromstring(PAGE)
+    tags = [element.tag for element, _ in find_blocks(root)]
+    assert tags == ["div", "aside"]
+
+
+def test_an_oversized_region_is_looked_inside_rather_than_taken_whole():
+    paragraphs = "".join(f"<p>Story paragraph number {i} of the report.</p>" for i in range(60))
+    html = (
+        f'<html><body><div class="post-share-wrap">{paragraphs}'
+        '<div class="share">Share this</div></div></body></html>'
+    )
+    assert blocks_of(html) == [(0, 0, "Share this", "app_follow_share")]
+
+
+def test_lines_in_the_gold_main_content_are_dropped_and_numbering_stays_dense():
+    gold = ["Bridge reopens after repairs", "The Morning Brief"]
+    assert blocks_of(PAGE, gold)[:2] == [
+        (0, 0, "Our editors pick the five stories you need, every weekday at six.", "newsletter"),
+        (0, 1, "Sign me up", "newsletter"),
+    ]
+
+
+def test_a_block_wholly_in_the_gold_leaves_no_block_id_gap():
+    gold = [
+        "The Morning Brief",
+        "Our editors pick the five stories you need, every weekday at six.",
+        "Sign me up",
+        "You can unsubscribe at any time.",
+    ]
+    assert blocks_of(PAGE, gold) == [
+        (0, 0, "Ferry fares rise", "teaser"),
+        (0, 1, "Tram line delayed", "teaser"),
+    ]
+
+
+def test_gold_matches_short_lines_only_whole_and_long_lines_by_overlap():
+    gold = Gold(["Residents can share their views at the library until Friday evening."])
+    assert not gold.contains("Share")
+    assert gold.contains("share their views at the library until Friday")
+    assert not gold.contains("Share this story with your friends on social media today")
+
+
+def test_contributor_bylines_are_not_contribution_appeals():
+    assert class_id_rule(lxml.html.fromstring('<p class="contributor-name">A. Writer</p>')) is None
+    rule = class_id_rule(lxml.html.fromstring('<p class="contribute-box">Give</p>'))
+    assert rule is not None and rule.kind_guess == "donation"
+
+
+def test_page_lines_break_at_block_elements_and_skip_scripts():
+    element = lxml.html.fromstring(
+        "<div>Read <a>more</a><script>var x = 1;</script><p>Second\n  line</p>tail<br>last</div>"
+    )
+    assert page_lines(element) == ["Read more", "Second line", "tail", "last"]
+
+
+def test_annoyance_list_keeps_generic_cosmetic_selectors_only(tmp_path):
+    rules = tmp_path / "list.txt"
+    rules.write_text(
+        "! comment\n##.promo-strip\nexample.com##.site-only\n#@#.exception\n###bar-box\n##:bad(\n",
+        encoding="utf-8",
+    )
+    assert [css for css, _ in load_annoyance_selectors(rules)] == [".promo-strip", "#bar-box"]
+
+
+def test_selector_blocks_mark_elements_a_class_rule_would_miss():
+    root = lxml.html.document_fromstring(
+        '<html><body><div class="strip"><p>Enjoying this? Tell a friend.</p></div></body></html>'
+    )
+    extra = selector_blocks(root, compile_selectors([".strip"]), "annoyance", "other")
+    lines = list(block_lines(root, extra=extra))
+    assert [(line.text, line.rule.name) for line in lines] == [
+        ("Enjoying this? Tell a friend.", "annoyance:.strip")
+    ]
+
+
+def test_blocks_inside_the_sites_content_selection_are_left_out_unless_cleaned():
+    root = lxml.html.document_fromstring(
+        '<html><body><div class="body"><div class="share-quote">A quote</div>'
+        '<div class="tools">Print</div></div></body></html>'
+    )
+    content = root.xpath("//div[@class='body']")
+    cleaned = selector_blocks(root, compile_selectors([".tools"]), "postlight-clean", "other")
+    texts = [line.text for line in block_lines(root, extra=cleaned, main_content=content)]
+    assert texts == ["Print"]
+
+
+@pytest.mark.parametrize(
+    ("url", "domain"),
+    [
+        ("https://www.news.example.co.uk/a", "example.co.uk"),
+        ("example.com", "example.com"),
+        ("http://fakehost/test/", None),
+        ("https://web.archive.org/web/20160526181643/http://blog.example.de/x/", "example.de"),
+        (None, None),
+    ],
+)
+def test_registered_domain(url, domain):
+    assert registered_domain(url) == domain
+
+
+def test_reserved_name_hint_catches_brand_folders_but_not_generic_names():
+    reserved = {"theguardian.com", "apnews.com", "dw.com"}
+    assert reserved_name_hint("test/test-pages/guardian-2/source.html", reserved)
+    assert not reserved_name_hint("fixtures/news.example.org.html", reserved)
+    assert not reserved_name_hint("fixtures/www.broadwayworld.com.html", reserved)
+
+
+def test_reserved_brand_catches_old_domains_and_sister_editions():
+    reserved = {"theguardian.com", "politico.eu"}
+    assert reserved_brand("guardian.co.uk", reserved)
+    assert reserved_brand("politico.com", reserved)
+    assert not reserved_brand("guardianlv.com", reserved)
+
+
+def _review_row(**changes: object) -> dict:
+    row = {
+        "source_repo": "o/r",
+        "path": "p.html",
+        "block_id": 0,
+        "line_in_block": 0,
+        "text_sha": text_sha("Give today"),
+        "domain": "example.com",
+        "split": "train",
+        "label": "appeal",
+        "kind": "donation",
+        "reviewer": "me",
+        "note": "",
+    }
+    return {**row, **changes}
+
+
+def test_review_join_checks_the_text_hash_and_reports_stale_rows():
+    lines = pd.DataFrame(
+        {
+            "source_repo": ["o/r", "o/r"],
+            "path": ["p.html", "p.html"],
+            "block_id": [0, 0],
+            "line_in_block": [0, 1],
+            "text": ["Give today", "Changed line"],
+            "text_sha": [text_sha("Give today"), text_sha("Changed line")],
+            "n_words": [2, 2],
+            "selector_rule": ["class-id:donat", "class-id:donat"],
+            "licence": ["MIT", "MIT"],
+            "commit": ["c", "c"],
+        }
+    )
+    review = pd.DataFrame(
+        [_review_row(), _review_row(line_in_block=1, text_sha=text_sha("Old line"), label="not")]
+    )
+    reviewed, stale = join_review(lines, review)
+    assert reviewed["text"].tolist() == ["Give today"]
+    assert stale["line_in_block"].tolist() == [1]
+
+
+def test_review_file_with_an_unknown_kind_names_the_row(tmp_path):
+    path = tmp_path / "review.csv"
+    pd.DataFrame([_review_row(), _review_row(kind="banner")]).to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"line 3: kind 'banner'"):
+        read_review(path)
+
+
+def _corpus(*blocks: tuple[str, list[str]]) -> pd.DataFrame:
+    """Candidate lines of one page: (domain, lines) per block."""
+    rows = []
+    for block_id, (domain, texts) in enumerate(blocks):
+        for position, text in enumerate(texts):
+            rows.append(
+                {
+                    "source_repo": "o/r",
+                    "path": "p.html",
+                    "block_id": block_id,
+                    "line_in_block": position,
+                    "text": text,
+                    "text_sha": text_sha(text),
+                    "domain": domain,
+                    "split": "train",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _decide(tmp_path, corpus: pd.DataFrame, lines: list[str]) -> pd.DataFrame:
+    groups = group_blocks(corpus).drop_duplicates("group")["group"].tolist()
+    path = tmp_path / "decisions.txt"
+    path.write_text("\n".join(line.format(*groups) for line in lines), encoding="utf-8")
+    return apply(corpus, [path])
+
+
+def test_parse_decision_reads_default_overrides_and_note():
+    group, decided, note = parse_decision("g0000abcd n:meta 1,2=a:newsletter # form")
+    assert group == "g0000abcd"
+    assert decided == {
+        None: ("not", "meta"),
+        1: ("appeal", "newsletter"),
+        2: ("appeal", "newsletter"),
+    }
+    assert note == "form"
+
+
+def test_parse_decision_rejects_a_kind_outside_the_vocabulary():
+    with pytest.raises(ValueError, match="appeal kind 'banner'"):
+        parse_decision("g0000abcd a:banner")
+
+
+def test_apply_labels_every_occurrence_and_leaves_out_reserved_lines(tmp_path):
+    corpus = _corpus(
+        ("a.org", ["Get the brief", "Daily at six", "Credited teaser"]),
+        ("a.org", ["Get the brief", "Daily at six", "Credited teaser"]),
+    )
+    review = _decide(tmp_path, corpus, ["{0} a:newsletter 2=s:reserved"])
+    # One group (identical blocks of one publisher), decided once, applied to both blocks.
+    assert review["block_id"].tolist() == [0, 0, 1, 1]
+    assert set(review["kind"]) == {"newsletter"}
+
+
+def test_apply_refuses_a_second_decision_and_an_index_the_group_lacks(tmp_path):
+    corpus = _corpus(("a.org", ["Share", "Tweet"]))
+    with pytest.raises(ValueError, match="a second decision"):
+        _decide(tmp_path, corpus, ["{0} a:app_follow_share", "{0} n:meta"])
+    with pytest.raises(ValueError, match=r"names lines \[5\]"):
+        _decide(tmp_path, corpus, ["{0} a:app_follow_share 5=n:meta"])
