@@ -61,6 +61,25 @@ def _insert_at(host: pd.DataFrame, placement: str, rng: np.random.Generator) -> 
     return int(story[after])
 
 
+def appeal_blocks(reviewed: pd.DataFrame, split: str | None = None) -> pd.DataFrame:
+    """The reviewed appeal lines of a block corpus, as :func:`implant_blocks` takes them.
+
+    ``reviewed`` is the corpus with its review (``benchmarks/blocks``'s
+    ``blocks_reviewed.parquet``: ``source_repo``, ``path``, ``block_id``, ``line_in_block``,
+    ``text``, ``label``, ``kind``, ``domain``, ``split``). Lines reviewed as not an appeal are
+    left out, the others keep their block's order; with ``split`` only that split's publishers.
+    """
+    lines = reviewed[reviewed["label"] == "appeal"]
+    if split is not None:
+        lines = lines[lines["split"] == split]
+    block = lines["source_repo"] + ":" + lines["path"] + "#" + lines["block_id"].astype(str)
+    return (
+        lines.assign(block_id=block)[["block_id", "line_in_block", "text", "kind", "domain"]]
+        .sort_values(["block_id", "line_in_block"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
 def implant_blocks(hosts: pd.DataFrame, blocks: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
     """One variant of every host article per placement, each with one implanted block.
 
@@ -166,4 +185,4 @@ def implant_metrics(variants: pd.DataFrame, scores: np.ndarray, threshold: float
     }
 
 
-__all__ = ["IMPLANTED", "PLACEMENTS", "implant_blocks", "implant_metrics"]
+__all__ = ["IMPLANTED", "PLACEMENTS", "appeal_blocks", "implant_blocks", "implant_metrics"]

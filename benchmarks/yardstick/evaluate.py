@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from newsclean.training.blocks import appeal_blocks, implant_blocks, implant_metrics
 from newsclean.training.evaluate import plot_confusion, plot_pr_curve
 from newsclean.training.yardstick import (
     OPERATING_POINTS,
@@ -35,6 +36,8 @@ from newsclean.predict import load_scorer
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "benchmarks" / "results"
+#: The reviewed appeal-block corpus, built by ``python -m benchmarks.blocks.build``.
+BLOCKS = REPO / "benchmarks" / "work" / "blocks_reviewed.parquet"
 
 
 def peer_scores(table: pd.DataFrame) -> dict[str, np.ndarray]:
@@ -50,6 +53,22 @@ def peer_scores(table: pd.DataFrame) -> dict[str, np.ndarray]:
             removed[part.index.to_numpy()] = [label == "boilerplate" for label in labels]
         out[name] = removed
     return out
+
+
+def implant_report(test_table: pd.DataFrame, model: str | None, thresholds: dict) -> dict:
+    """Test-split appeal blocks implanted into the reviewed test articles, by placement."""
+    blocks = appeal_blocks(pd.read_parquet(BLOCKS), split="test")
+    variants = implant_blocks(test_table, blocks, seed=0)
+    variants["article"] = pd.factorize(variants["article"])[0]
+    scores = score_table(variants, model)
+    return {
+        "n_blocks": int(blocks["block_id"].nunique()),
+        "n_block_publishers": int(blocks["domain"].nunique()),
+        "by_threshold": {
+            name: implant_metrics(variants, scores, threshold)
+            for name, threshold in thresholds.items()
+        },
+    }
 
 
 def run(
@@ -93,6 +112,8 @@ def run(
             for name, removed in peer_scores(test_table).items()
         },
     }
+    if BLOCKS.exists():
+        report["implanted_blocks_test"] = implant_report(test_table, model, thresholds)
     return report, test_table, scores[test]
 
 
@@ -126,6 +147,26 @@ def markdown(report: dict) -> str:
         lines.append(row(label, m))
     for name, m in report["peers_test"].items():
         lines.append(row(name, m).replace(f"| {m['threshold']:.3f} |", "| – |"))
+    if "implanted_blocks_test" in report:
+        implants = report["implanted_blocks_test"]
+        lines += [
+            "",
+            f"Appeal blocks of unseen publishers ({implants['n_blocks']} reviewed blocks, "
+            f"{implants['n_block_publishers']} publishers) implanted into the test articles:",
+            "",
+            "| threshold | appeal lines removed | single_mid | box_mid | top_banner | end_block "
+            "| story kept | articles fully clean |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, m in implants["by_threshold"].items():
+            placements = " | ".join(
+                f"{m['by_placement'][p]['removed']:.3f}"
+                for p in ("single_mid", "box_mid", "top_banner", "end_block")
+            )
+            lines.append(
+                f"| {name} ({m['threshold']:.3f}) | {m['implanted_removed']['removed']:.3f} | "
+                f"{placements} | {m['story_kept']:.4f} | {m['articles_fully_clean']:.3f} |"
+            )
     lines += ["", "Boilerplate removed by kind (test, balanced threshold):", ""]
     lines += ["| kind | lines | removed |", "|---|---:|---:|"]
     for kind, k in test["balanced"]["by_kind"].items():
