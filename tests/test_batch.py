@@ -996,7 +996,7 @@ def test_unwritable_rejects_path_is_a_usage_error(tmp_path, tiny_model_dir):
 def test_a_wrong_text_field_is_warned_about(tmp_path, tiny_model_dir, capsys):
     src = write_jsonl(tmp_path / "in.jsonl", good_records(2))
     argv = [str(src), "-o", str(tmp_path / "o.jsonl"), "--text-field", "body", "-q"]
-    assert run([*argv, "--model", str(tiny_model_dir)]) == 0
+    assert run([*argv, "--model", str(tiny_model_dir)]) == 1  # and nothing was written
     assert "no record has the field 'body'" in capsys.readouterr().err
 
 

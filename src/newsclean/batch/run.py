@@ -38,6 +38,8 @@ from newsclean.models import SEAL_FIELD
 #: BatchConfig fields of the publisher memory; left out of ``_run.json`` when unset, so runs
 #: without ``--repetition`` / ``--memory`` keep their identity.
 _MEMORY_FIELDS = ("domain_field", "url_field", "memory", "min_support", "floor")
+#: Reject reasons named when a run wrote nothing (the rest are in the stats file).
+_TOP_REASONS = 3
 
 
 def config_from_args(args: argparse.Namespace) -> BatchConfig:
@@ -176,8 +178,8 @@ class _Progress:
 
 
 def run_clean(args: argparse.Namespace) -> int:
-    """Run ``newsclean clean``; return the exit code (0 ok, 1 rejects under --strict or a
-    failed shard, 2 configuration error)."""
+    """Run ``newsclean clean``; return the exit code (0 ok; 1 rejects under --strict, a failed
+    shard, or records read and none written; 2 configuration error)."""
     from newsclean.predict import load_scorer
 
     started = time.perf_counter()
@@ -272,9 +274,39 @@ def run_clean(args: argparse.Namespace) -> int:
         ),
         file=sys.stderr,
     )
+    if stats["read"] and not stats["written"]:
+        print(nothing_written(stats), file=sys.stderr)
+        return 1
     if stats["shards_failed"] or not stats["reconciled"]:
         return 1
     return 1 if args.strict and stats["rejected"] else 0
+
+
+def nothing_written(stats: dict[str, Any]) -> str:
+    """The error line of a run that read records and wrote none of them (it exits 1).
+
+    Parameters
+    ----------
+    stats : dict
+        The merged counts (:func:`~newsclean.batch.stats.merge_stats`), with ``read > 0``.
+
+    Returns
+    -------
+    str
+        One line naming the most frequent reject reasons.
+
+    Examples
+    --------
+    >>> print(nothing_written({"read": 3, "rejected_by_reason": {"missing_text": 3}}))
+    newsclean clean: error: none of the 3 records read was written: all rejected (missing_text 3)
+    """
+    reasons = sorted(stats["rejected_by_reason"].items(), key=lambda kv: (-kv[1], kv[0]))
+    top = ", ".join(f"{reason} {n:,}" for reason, n in reasons[:_TOP_REASONS])
+    more = f", {len(reasons) - _TOP_REASONS} more reasons" if len(reasons) > _TOP_REASONS else ""
+    return (
+        f"newsclean clean: error: none of the {stats['read']:,} records read was written: "
+        f"all rejected ({top}{more})"
+    )
 
 
 def _prepare_directory(
@@ -353,4 +385,4 @@ def _write_results(stats: dict, layout: Layout, n: int) -> None:
         atomic_write_text(layout.stats, json.dumps(stats, indent=2, sort_keys=True) + "\n")
 
 
-__all__ = ["config_from_args", "run_clean"]
+__all__ = ["config_from_args", "nothing_written", "run_clean"]
