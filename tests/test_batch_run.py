@@ -6,9 +6,13 @@ from __future__ import annotations
 import io
 import json
 import sys
+from pathlib import Path
 
+import pytest
+
+from newsclean import clean
 from newsclean.batch.run import nothing_written
-from tests.test_batch import good_records, read_lines, run, write_jsonl
+from tests.test_batch import good_records, parse_clean, read_lines, run, write_jsonl
 
 # --------------------------------------------------------------------------------------------
 # A run that reads records and writes none of them
@@ -103,3 +107,91 @@ def test_a_dump_whose_first_line_is_a_truncated_record_is_cleaned(tmp_path, tiny
     (reject,) = read_lines(out / "rejects.jsonl")
     assert (reject["line"], reject["reason"]) == (2, "malformed_json")
     assert len(read_lines(out / "part-00000.jsonl")) == 1
+
+
+# --------------------------------------------------------------------------------------------
+# --format text: one plain-text article in, its cleaned text out
+
+
+def test_format_text_writes_the_cleaned_article_to_a_file(tmp_path, graded_model_dir):
+    src = tmp_path / "article.txt"
+    src.write_bytes(ARTICLE.encode())
+    out = tmp_path / "article.clean.txt"
+    argv = [str(src), "--format", "text", "-o", str(out), "--model", str(graded_model_dir)]
+    assert run(argv) == 0
+    cleaned = out.read_bytes()
+    assert cleaned.decode() == clean(ARTICLE, model=str(graded_model_dir))
+    assert b"Sign up" not in cleaned  # something was removed ...
+    kept = cleaned.split(b"\n")
+    assert len(kept) > 2
+    # ... and what is kept is the input's lines, byte for byte ("\r" included), in order
+    lines = iter(ARTICLE.encode().split(b"\n"))
+    assert all(any(line == k for line in lines) for k in kept)
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_format_text_reads_stdin_and_writes_stdout(graded_model_dir, monkeypatch, capsys):
+    argv = ["-", "--format", "text", "-o", "-", "--model", str(graded_model_dir)]
+    code, out = run_stdin(argv, b"\xef\xbb\xbf" + ARTICLE.encode(), monkeypatch)
+    assert code == 0
+    assert out == clean(ARTICLE, model=str(graded_model_dir)).encode()  # the mark is dropped
+    assert "newsclean clean: removed: 3 of 5 paragraphs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (
+            b"\xef\xbb\xbfA story.\n\xff\xfe broken\n",
+            "is not UTF-8 text (invalid start byte at byte 12)",
+        ),
+        (b"x" * 101, "has 101 characters, more than --max-chars 100"),
+    ],
+    ids=["undecodable", "too-long"],
+)
+def test_format_text_refuses_a_bad_article_and_keeps_the_old_output(
+    tmp_path, tiny_model_dir, capsys, data, message
+):
+    src = tmp_path / "article.txt"
+    src.write_bytes(data)
+    out = tmp_path / "out.txt"
+    out.write_bytes(b"previous")
+    argv = [str(src), "--format", "text", "-o", str(out), "--overwrite", "--max-chars", "100"]
+    assert run([*argv, "--model", str(tiny_model_dir)]) == 1
+    assert message + "; nothing was written" in capsys.readouterr().err
+    assert out.read_bytes() == b"previous"
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--annotate"], "--annotate needs records"),
+        (["--rejects", "r.jsonl", "--jobs", "2"], "--rejects, --jobs: not with --format text"),
+        (["--engine", "dask"], "--engine dask: not with --format text"),
+        (["--output-field", "clean"], "--output-field: not with --format text"),
+        (["-o", "d/"], "writes one file, not a directory"),
+        (["-o", "existing.txt"], "existing.txt exists: pass --overwrite"),
+        (["-o", "article.txt", "--overwrite"], "is also the input"),
+    ],
+)
+def test_format_text_usage_errors(tmp_path, tiny_model_dir, monkeypatch, capsys, extra, message):
+    monkeypatch.chdir(tmp_path)
+    Path("article.txt").write_text(ARTICLE)
+    Path("existing.txt").write_text("")
+    with pytest.raises(SystemExit) as exc:
+        parse_clean(["article.txt", "--format", "text", "--model", str(tiny_model_dir), *extra])
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_format_text_needs_one_file(tmp_path, tiny_model_dir, capsys):
+    article = tmp_path / "article.txt"
+    article.write_text(ARTICLE)
+    for inputs, why in (
+        ([tmp_path], "is a directory"),
+        ([tmp_path / "nope.txt"], "no such file"),
+        ([article, article], "cleans one article: give one file or '-', not 2"),
+    ):
+        with pytest.raises(SystemExit):
+            parse_clean([*map(str, inputs), "--format", "text", "--model", str(tiny_model_dir)])
+        assert why in capsys.readouterr().err

@@ -2,12 +2,14 @@
 
 :func:`run_clean` loads the model, checks or prepares the output directory (``_run.json``
 records the run's identity, so ``--resume`` continues only the same run), builds or loads the
-publisher memory, runs an engine, merges the counts and prints the summary.
+publisher memory, runs an engine, merges the counts and prints the summary. With
+``--format text`` it cleans one plain-text article instead (:func:`run_text`).
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import dataclasses
 import hashlib
 import json
@@ -17,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from newsclean.atomic import atomic_write_text
+from newsclean.atomic import atomic_write_bytes, atomic_write_text
 from newsclean.batch.config import BatchConfig
 from newsclean.batch.engines import DASK_WORKERS_DEFAULT, run_dask, run_local, worker_pool
 from newsclean.batch.layout import (
@@ -40,6 +42,8 @@ from newsclean.models import SEAL_FIELD
 _MEMORY_FIELDS = ("domain_field", "url_field", "memory", "min_support", "floor")
 #: Reject reasons named when a run wrote nothing (the rest are in the stats file).
 _TOP_REASONS = 3
+#: ``--format text``: the input is one article of plain text, the output its cleaned text.
+TEXT_FORMAT = "text"
 
 
 def config_from_args(args: argparse.Namespace) -> BatchConfig:
@@ -189,6 +193,8 @@ def run_clean(args: argparse.Namespace) -> int:
     except Exception as exc:  # reported as a configuration error
         print(f"newsclean clean: error: cannot load model: {exc}", file=sys.stderr)
         return 2
+    if cfg.fmt == TEXT_FORMAT:
+        return run_text(args, cfg)
     sources = args.input_files
     layout = make_layout(args.output, cfg.fmt, args.rejects)
     cfg = _memory_config(cfg, args, layout)
@@ -309,6 +315,68 @@ def nothing_written(stats: dict[str, Any]) -> str:
     )
 
 
+def run_text(args: argparse.Namespace, cfg: BatchConfig) -> int:
+    """``--format text``: clean one plain-text article, a file or stdin, to its text.
+
+    The input is read whole and decoded as UTF-8 (a leading byte-order mark is dropped); the
+    cleaned text goes to stdout, or to ``-o FILE``, which appears only once complete. Kept
+    paragraphs are byte-identical, with the line separators that followed them.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed and checked ``clean`` options (``input_files`` holds the one input).
+    cfg : BatchConfig
+        The run's options: model, threshold, ``max_chars``.
+
+    Returns
+    -------
+    int
+        0 when the text was written; 1 when the input could not be read, is not UTF-8 or is
+        longer than ``--max-chars`` (nothing is written then); 130 when interrupted.
+    """
+    from newsclean.predict import clean_texts
+
+    source = args.input_files[0]
+    name = "stdin" if source == "-" else source
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        # A byte-order mark (some editors write one) is not part of the text.
+        skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        text = data[skip:].decode("utf-8")
+        if len(text) > cfg.max_chars:
+            raise ValueError(
+                f"{name} has {len(text):,} characters, more than --max-chars {cfg.max_chars:,}"
+            )
+        result = clean_texts([text], model=cfg.model, threshold=cfg.threshold)[0]
+        cleaned = result.text.encode("utf-8")
+        if args.output is None:
+            sys.stdout.buffer.write(cleaned)
+            sys.stdout.buffer.flush()
+        else:
+            atomic_write_bytes(args.output, cleaned)
+    except KeyboardInterrupt:
+        print("newsclean clean: interrupted: nothing was written", file=sys.stderr)
+        return 130
+    except UnicodeDecodeError as exc:
+        print(
+            f"newsclean clean: error: {name} is not UTF-8 text ({exc.reason} at byte "
+            f"{skip + exc.start:,}); nothing was written",
+            file=sys.stderr,
+        )
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"newsclean clean: error: {exc}; nothing was written", file=sys.stderr)
+        return 1
+    share = result.n_removed / result.n_paragraphs if result.n_paragraphs else 0.0
+    print(
+        f"newsclean clean: removed: {result.n_removed:,} of {result.n_paragraphs:,} paragraphs "
+        f"({share:.1%}), {result.chars_removed:,} of {len(text):,} characters",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def _prepare_directory(
     root: Path, args, cfg: BatchConfig, sources: list[str], card: dict[str, Any]
 ) -> int:
@@ -385,4 +453,4 @@ def _write_results(stats: dict, layout: Layout, n: int) -> None:
         atomic_write_text(layout.stats, json.dumps(stats, indent=2, sort_keys=True) + "\n")
 
 
-__all__ = ["config_from_args", "nothing_written", "run_clean"]
+__all__ = ["TEXT_FORMAT", "config_from_args", "nothing_written", "run_clean", "run_text"]
