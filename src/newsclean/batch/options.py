@@ -54,6 +54,7 @@ from newsclean.batch.layout import asks_for_directory, is_single_file, make_layo
 from newsclean.batch.readers import expand_inputs
 from newsclean.batch.records import REASONS
 from newsclean.batch.run import TEXT_FORMAT, run_clean
+from newsclean.extras import PARQUET_MODULES, installed, missing_extra
 from newsclean.memory import FLOOR_DEFAULT, MIN_SUPPORT_DEFAULT, check_floor, check_min_support
 from newsclean.models import check_threshold
 from newsclean.predict import MLFLOW_SCHEMES
@@ -270,7 +271,7 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             parser.error(str(exc))
     if args.scheduler and args.engine != "dask":
         parser.error("--scheduler needs --engine dask")
-    if args.engine == "dask" and not all(map(_installed, ("dask.dataframe", "distributed"))):
+    if args.engine == "dask" and not all(map(installed, ("dask.dataframe", "distributed"))):
         parser.error("--engine dask needs Dask: pip install 'newsclean[dask]'")
     if args.output_field is not None and not args.output_field:
         parser.error("--output-field must not be empty")
@@ -354,6 +355,11 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             if args.out_format is None:
                 formats = {format_of(f) for f in files}
                 args.out_format = formats.pop() if len(formats) == 1 else "jsonl"
+        if "parquet" in {args.out_format, *map(format_of, files)}:
+            # Found now, not as a failed shard: pyarrow is an extra (JSONL and CSV need none).
+            problem = missing_extra("Parquet", "formats", PARQUET_MODULES)
+            if problem:
+                parser.error(problem)
     if args.rejects and Path(args.rejects).is_dir():
         parser.error(f"--rejects {args.rejects} is a directory: give the path of a file")
     _refuse_writing_over_inputs(parser, args)
@@ -438,16 +444,6 @@ def _refuse_writing_over_inputs(parser: argparse.ArgumentParser, args: argparse.
     ):
         if path is not None and os.path.realpath(path) in inputs:
             parser.error(f"{flag}: {path} is also an input; newsclean does not write over inputs")
-
-
-def _installed(module: str) -> bool:
-    """Whether ``module`` can be imported (without importing it)."""
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:  # a submodule whose parent package is missing ("dask.dataframe")
-        return False
 
 
 def _validate_memory_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
