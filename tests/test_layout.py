@@ -13,8 +13,9 @@ module, else to ``newsclean.X``.
 The layers, lowest first (a module may import its own layer and the layers below, never
 above):
 
-0. leaves: ``atomic``, ``labels``, ``jsonsafe``, ``_version`` and the featurisers'
-   ``features`` package (which imports nothing else of newsclean);
+0. leaves: ``atomic``, ``labels``, ``jsonsafe``, ``_version``, ``extras`` (optional
+   dependencies) and the featurisers' ``features`` package (which imports nothing else of
+   newsclean);
 1. ``scorer`` (a fitted model's arithmetic);
 2. ``models`` (artefact files) and ``memory`` (the publisher memory);
 3. ``classifier`` (the scikit-learn estimator);
@@ -53,6 +54,7 @@ LAYERS: list[tuple[str, ...]] = [
         "newsclean.labels",
         "newsclean.jsonsafe",
         "newsclean._version",
+        "newsclean.extras",
         "newsclean.features",
     ),
     ("newsclean.scorer",),

@@ -88,6 +88,10 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         parser.error(f"--data {args.data} does not exist")
     if args.sample is not None and args.sample < 100:
         parser.error("--sample must be at least 100")
+    from newsclean.extras import missing_extra
+
+    if missing_extra("training", "train", TRAIN_EXTRA):
+        return  # run_train says what to install; --param needs scikit-learn to be checked
     try:
         args.model_params = parse_params(args.param)
     except (TypeError, ValueError) as exc:
@@ -130,20 +134,16 @@ def parse_params(pairs: list[str]) -> dict:
 
 
 #: Modules of the ``train`` extra that a training run imports.
-TRAIN_EXTRA = ("mlflow", "matplotlib")
+TRAIN_EXTRA = ("sklearn", "scipy", "pandas", "pyarrow", "mlflow", "matplotlib")
 
 
 def run_train(args: argparse.Namespace) -> int:
     """Run a training; print the test metrics as JSON on stdout."""
-    import importlib.util
+    from newsclean.extras import missing_extra
 
-    missing = [m for m in TRAIN_EXTRA if importlib.util.find_spec(m) is None]
-    if missing:
-        print(
-            f"newsclean train: error: training needs {' and '.join(missing)}: "
-            "pip install 'newsclean[train]'",
-            file=sys.stderr,
-        )
+    problem = missing_extra("training", "train", TRAIN_EXTRA)
+    if problem:
+        print(f"newsclean train: error: {problem}", file=sys.stderr)
         return 2
     from newsclean.training.data import DataError
     from newsclean.training.train import TrainConfig, run_training

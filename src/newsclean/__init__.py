@@ -21,6 +21,9 @@ from newsclean.predict import (
 def __getattr__(name: str):
     # The estimator needs scikit-learn; importing it only on use keeps `import newsclean` light.
     if name == "ParagraphClassifier":
+        from newsclean.extras import ESTIMATOR_MODULES, require_extra
+
+        require_extra("ParagraphClassifier", "train", ESTIMATOR_MODULES)
         from newsclean.classifier import ParagraphClassifier
 
         return ParagraphClassifier

@@ -1,7 +1,8 @@
 """The ``newsclean`` command: ``newsclean clean`` (batch cleaning) and ``newsclean train``.
 
-Exit codes: 0 when everything completed; 1 when records were rejected under ``--strict``, or an
-input or shard failed; 2 for a usage or configuration error (bad options, missing model).
+Exit codes: 0 when everything completed; 1 when records were rejected under ``--strict``, an
+input or shard failed, or records were read and none written; 2 for a usage or configuration
+error (bad options, missing model).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import sys
 from newsclean._version import __version__
 
 EPILOG = (
-    "exit codes: 0 all work completed; 1 records rejected under --strict, or an input or shard "
-    "failed (see the stats and rejects files); 2 usage or configuration error; 130 interrupted "
-    "(finished shards stay: --resume does the rest)"
+    "exit codes: 0 all work completed; 1 records rejected under --strict, an input or shard "
+    "failed, or records were read and none written (see the stats and rejects files); 2 usage "
+    "or configuration error; 130 interrupted (finished shards stay: --resume does the rest)"
 )
 TRAIN_EPILOG = (
     "exit codes: 0 trained (and registered or exported as asked); 1 an unexpected error; "

@@ -124,7 +124,15 @@ def load_model(source: str | os.PathLike | None = None) -> ParagraphClassifier:
         (see :func:`load_scorer`), read-only and shared, so threads can share them. Its
         ``threshold`` is the one chosen in training (the model card's); changing it changes
         this estimator only.
+
+    Raises
+    ------
+    ImportError
+        Without scikit-learn, naming the extra to install (:func:`clean` does not need it).
     """
+    from newsclean.extras import ESTIMATOR_MODULES, require_extra
+
+    require_extra("load_model (a ParagraphClassifier)", "train", ESTIMATOR_MODULES)
     from newsclean.classifier import ParagraphClassifier
 
     return ParagraphClassifier.from_card(*load_scorer(source))

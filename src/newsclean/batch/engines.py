@@ -46,11 +46,43 @@ def ordered_pool_map(executor: Executor, max_pending: int) -> Callable:
     return mapper
 
 
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold SIGINT back (pending, not lost) in this thread for the duration of the block.
+
+    A process started meanwhile inherits the blocked signal: a worker then gets no Ctrl-C
+    while it imports, before :func:`_warm_worker` can ignore SIGINT, and the parent gets its
+    own Ctrl-C at the end of the block, not half-way through starting a process.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+class _WorkerPool(ProcessPoolExecutor):
+    """A process pool whose workers start with SIGINT held (:func:`_sigint_held`).
+
+    The pool starts its processes on demand, in :meth:`submit`.
+    """
+
+    def submit(self, fn: Callable, /, *args, **kwargs):
+        with _sigint_held():
+            return super().submit(fn, *args, **kwargs)
+
+
 def _warm_worker(model: str | None) -> None:
     """Start a pool worker: watch the parent, leave Ctrl-C to it, and load the model."""
     # Ctrl-C reaches the whole process group: the parent stops the run and its pool, and a
-    # worker interrupted as well would only print a traceback of its own.
+    # worker interrupted as well would only print a traceback of its own. The worker started
+    # with SIGINT blocked (_WorkerPool); ignoring it drops one that came while it imported.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     threading.Thread(target=_exit_with_parent, name="newsclean-parent-watch", daemon=True).start()
     from newsclean.predict import load_scorer
 
@@ -137,7 +169,7 @@ class PoolMap:
     def _start(self) -> ProcessPoolExecutor:
         import multiprocessing
 
-        return ProcessPoolExecutor(
+        return _WorkerPool(
             max_workers=self.jobs,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_warm_worker,

@@ -24,6 +24,11 @@ Output rules
   lines.
 * Output format: ``--format``, else the suffix of a single output file, else the input files'
   format when they all share one, else JSONL.
+* ``--format text``: INPUT is one article in plain text (a file of any name, or ``-``), and
+  the output is its cleaned text: stdout (``-o`` omitted or ``-``) or ``-o FILE``. The input
+  is UTF-8 (a byte-order mark is dropped); one that is not, or is longer than
+  ``--max-chars``, is an error (exit 1) and nothing is written. There are no records, so no
+  rejects, stats, ``--annotate`` (give JSONL for per-paragraph scores) or memory options.
 * ``--repetition`` first reads every input once to count, per publisher domain
   (``--domain-field``, else the host of ``--url-field``), the articles each paragraph occurs in,
   writes that memory to ``DIR/.newsclean/memory.json`` (``FILE.memory.json`` beside a single
@@ -57,7 +62,8 @@ from newsclean.batch.layout import (
 )
 from newsclean.batch.readers import InputError, expand_inputs, is_url
 from newsclean.batch.records import REASONS
-from newsclean.batch.run import run_clean
+from newsclean.batch.run import TEXT_FORMAT, run_clean
+from newsclean.extras import PARQUET_MODULES, installed, missing_extra
 from newsclean.memory import FLOOR_DEFAULT, MIN_SUPPORT_DEFAULT, check_floor, check_min_support
 from newsclean.models import check_threshold
 from newsclean.predict import MLFLOW_SCHEMES
@@ -98,7 +104,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         nargs="+",
         metavar="INPUT",
         help="input files (.jsonl, .jsonl.gz, .parquet, .csv), directories or "
-        "globs; '-' reads JSONL from stdin",
+        "globs; '-' reads JSONL from stdin; with --format text, one plain-text file or '-'",
     )
     group.add_argument(
         "--text-field", default="text", help="field holding the article text (default: %(default)s)"
@@ -123,9 +129,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--format",
-        choices=sorted(SUFFIXES),
+        choices=sorted([*SUFFIXES, TEXT_FORMAT]),
         dest="out_format",
-        help="output format (default: from OUTPUT's suffix, else the inputs')",
+        help="output format (default: from OUTPUT's suffix, else the inputs'); 'text': the "
+        "input is one plain-text article and the output its cleaned text",
     )
     group.add_argument(
         "--output-field",
@@ -273,11 +280,15 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             parser.error(str(exc))
     if args.scheduler and args.engine != "dask":
         parser.error("--scheduler needs --engine dask")
-    if args.engine == "dask" and not all(map(_installed, ("dask.dataframe", "distributed"))):
+    if args.engine == "dask" and not all(map(installed, ("dask.dataframe", "distributed"))):
         parser.error("--engine dask needs Dask: pip install 'newsclean[dask]'")
     if args.output_field is not None and not args.output_field:
         parser.error("--output-field must not be empty")
     _validate_memory_args(parser, args)
+    if args.out_format == TEXT_FORMAT:
+        _validate_text_args(parser, args)
+        _check_model(parser, args.model)
+        return
 
     stdin = "-" in args.inputs
     if stdin:
@@ -359,6 +370,11 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             if args.out_format is None:
                 formats = {input_format_of(f) for f in files}
                 args.out_format = formats.pop() if len(formats) == 1 else "jsonl"
+        if "parquet" in {args.out_format, *map(input_format_of, files)}:
+            # Found now, not as a failed shard: pyarrow is an extra (JSONL and CSV need none).
+            problem = missing_extra("Parquet", "formats", PARQUET_MODULES)
+            if problem:
+                parser.error(problem)
     if args.rejects and is_url(args.rejects):
         try:
             output_path(args.rejects)
@@ -378,9 +394,7 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
                 pass
         except OSError as exc:
             parser.error(f"--rejects {args.rejects}: cannot write in {folder} ({exc.strerror})")
-    problem = _model_problem(args.model)
-    if problem:
-        parser.error(problem)
+    _check_model(parser, args.model)
     own = make_layout(args.output, args.out_format, None).memory
     if (
         args.memory
@@ -389,6 +403,57 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         and Path(args.memory).resolve() == own.resolve()
     ):
         parser.error(f"--memory {args.memory} is the memory this run writes: copy it elsewhere")
+
+
+def _check_model(parser: argparse.ArgumentParser, model: str | None) -> None:
+    problem = _model_problem(model)
+    if problem:
+        parser.error(problem)
+
+
+def _validate_text_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The rules of ``--format text``: one article in, its cleaned text out (exit 2 if not)."""
+    if args.annotate:
+        parser.error(
+            "--annotate needs records: --format text writes only the cleaned text; for "
+            'per-paragraph scores give JSONL input ({"text": ...} per line)'
+        )
+    refused = [
+        flag
+        for flag, given in (
+            ("--output-field", args.output_field is not None),
+            ("--rejects", args.rejects is not None),
+            ("--resume", args.resume),
+            ("--engine dask", args.engine != "local"),
+            ("--jobs", (args.jobs or 1) > 1),
+            ("--repetition", args.repetition),
+            ("--memory", args.memory is not None),
+        )
+        if given
+    ]
+    if refused:
+        parser.error(
+            f"{', '.join(refused)}: not with --format text, which cleans one article to its text"
+        )
+    if len(args.inputs) != 1:
+        parser.error(
+            f"--format text cleans one article: give one file or '-', not {len(args.inputs)}"
+        )
+    source = args.inputs[0]
+    if source != "-" and not Path(source).is_file():
+        why = "is a directory" if Path(source).is_dir() else "no such file"
+        parser.error(f"{source}: {why}; --format text cleans one plain-text file (or '-')")
+    if args.output == "-":
+        args.output = None  # stdout, as without -o
+    if args.output is not None:
+        out = Path(args.output)
+        if asks_for_directory(args.output) or out.is_dir():
+            parser.error(f"-o {args.output}: --format text writes one file, not a directory")
+        if source != "-" and os.path.realpath(out) == os.path.realpath(source):
+            parser.error(f"-o: {out} is also the input; newsclean does not write over inputs")
+        if out.exists() and not args.overwrite:
+            parser.error(f"{out} exists: pass --overwrite to replace it")
+    args.input_files = [source]
 
 
 def _refuse_writing_over_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -406,16 +471,6 @@ def _refuse_writing_over_inputs(parser: argparse.ArgumentParser, args: argparse.
     ):
         if path is not None and not is_remote(path) and os.path.realpath(path) in inputs:
             parser.error(f"{flag}: {path} is also an input; newsclean does not write over inputs")
-
-
-def _installed(module: str) -> bool:
-    """Whether ``module`` can be imported (without importing it)."""
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:  # a submodule whose parent package is missing ("dask.dataframe")
-        return False
 
 
 def _validate_memory_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

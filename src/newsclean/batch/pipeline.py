@@ -24,11 +24,43 @@ from newsclean.memory import PublisherMemory, record_domain
 log = logging.getLogger(__name__)
 
 
+class PlainTextError(ValueError):
+    """A JSON-lines input that is plain text: the wrong format for the whole input, which
+    rejecting it line by line would only hide."""
+
+
+def refuse_plain_text(items: Iterable[Item], source: str) -> Iterator[Item]:
+    """Pass ``items`` through unchanged, unless the input looks like plain text, not JSONL.
+
+    It does when its first record (its first non-blank line) is not JSON and does not start
+    as a JSON object or array would: a dump whose first line is a truncated record still
+    starts with ``{`` and is cleaned, with that line rejected.
+
+    Raises
+    ------
+    PlainTextError
+        Before any record is passed on, naming ``source`` and the line.
+    """
+    items = iter(items)
+    first = next(items, None)
+    if first is None:
+        return
+    if first.reason == "malformed_json" and not (first.raw or "").lstrip().startswith(("{", "[")):
+        raise PlainTextError(
+            f"{'stdin' if source == '-' else source}: line {first.pos} is not JSON and the input "
+            "looks like plain text, not JSON lines; to clean one plain-text article use "
+            "--format text"
+        )
+    yield first
+    yield from items
+
+
 def validate_records(records: Iterable[Item], shard: Shard, cfg: BatchConfig) -> Iterator[Item]:
     """:func:`validate` with the run's rules: the cleaning pass and the ``--repetition`` pass
-    must let through exactly the same records."""
+    must let through exactly the same records, and both stop on plain text
+    (:func:`refuse_plain_text`)."""
     return validate(
-        records,
+        refuse_plain_text(records, shard.source),
         shard,
         text_field=cfg.text_field,
         max_chars=cfg.max_chars,
@@ -167,4 +199,11 @@ class IncompleteMemoryError(RuntimeError):
     """The ``--repetition`` pass could not read an input to the end."""
 
 
-__all__ = ["IncompleteMemoryError", "build_memory", "process_shard", "validate_records"]
+__all__ = [
+    "IncompleteMemoryError",
+    "PlainTextError",
+    "build_memory",
+    "process_shard",
+    "refuse_plain_text",
+    "validate_records",
+]

@@ -2,12 +2,14 @@
 
 :func:`run_clean` loads the model, checks or prepares the output directory (``run.json``
 records the run's identity, so ``--resume`` continues only the same run), builds or loads the
-publisher memory, runs an engine, merges the counts and prints the summary.
+publisher memory, runs an engine, merges the counts and prints the summary. With
+``--format text`` it cleans one plain-text article instead (:func:`run_text`).
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import dataclasses
 import hashlib
 import json
@@ -17,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from newsclean.atomic import atomic_write_text
+from newsclean.atomic import atomic_write_bytes, atomic_write_text
 from newsclean.batch.config import BatchConfig
 from newsclean.batch.engines import DASK_WORKERS_DEFAULT, run_dask, run_local, worker_pool
 from newsclean.batch.layout import (
@@ -40,6 +42,10 @@ from newsclean.models import SEAL_FIELD
 #: BatchConfig fields of the publisher memory; left out of ``run.json`` when unset, so runs
 #: without ``--repetition`` / ``--memory`` keep their identity.
 _MEMORY_FIELDS = ("domain_field", "url_field", "memory", "min_support", "floor")
+#: Reject reasons named when a run wrote nothing (the rest are in the stats file).
+_TOP_REASONS = 3
+#: ``--format text``: the input is one article of plain text, the output its cleaned text.
+TEXT_FORMAT = "text"
 
 
 def config_from_args(args: argparse.Namespace) -> BatchConfig:
@@ -179,8 +185,8 @@ class _Progress:
 
 
 def run_clean(args: argparse.Namespace) -> int:
-    """Run ``newsclean clean``; return the exit code (0 ok, 1 rejects under --strict or a
-    failed shard, 2 configuration error)."""
+    """Run ``newsclean clean``; return the exit code (0 ok; 1 rejects under --strict, a failed
+    shard, or records read and none written; 2 configuration error)."""
     from newsclean.predict import load_scorer
 
     started = time.perf_counter()
@@ -190,6 +196,8 @@ def run_clean(args: argparse.Namespace) -> int:
     except Exception as exc:  # reported as a configuration error
         print(f"newsclean clean: error: cannot load model: {exc}", file=sys.stderr)
         return 2
+    if cfg.fmt == TEXT_FORMAT:
+        return run_text(args, cfg)
     sources = args.input_files
     layout = make_layout(args.output, cfg.fmt, args.rejects)
     try:
@@ -280,9 +288,101 @@ def run_clean(args: argparse.Namespace) -> int:
         ),
         file=sys.stderr,
     )
+    if stats["read"] and not stats["written"]:
+        print(nothing_written(stats), file=sys.stderr)
+        return 1
     if stats["shards_failed"] or not stats["reconciled"]:
         return 1
     return 1 if args.strict and stats["rejected"] else 0
+
+
+def nothing_written(stats: dict[str, Any]) -> str:
+    """The error line of a run that read records and wrote none of them (it exits 1).
+
+    Parameters
+    ----------
+    stats : dict
+        The merged counts (:func:`~newsclean.batch.stats.merge_stats`), with ``read > 0``.
+
+    Returns
+    -------
+    str
+        One line naming the most frequent reject reasons.
+
+    Examples
+    --------
+    >>> print(nothing_written({"read": 3, "rejected_by_reason": {"missing_text": 3}}))
+    newsclean clean: error: none of the 3 records read was written: all rejected (missing_text 3)
+    """
+    reasons = sorted(stats["rejected_by_reason"].items(), key=lambda kv: (-kv[1], kv[0]))
+    top = ", ".join(f"{reason} {n:,}" for reason, n in reasons[:_TOP_REASONS])
+    more = f", {len(reasons) - _TOP_REASONS} more reasons" if len(reasons) > _TOP_REASONS else ""
+    return (
+        f"newsclean clean: error: none of the {stats['read']:,} records read was written: "
+        f"all rejected ({top}{more})"
+    )
+
+
+def run_text(args: argparse.Namespace, cfg: BatchConfig) -> int:
+    """``--format text``: clean one plain-text article, a file or stdin, to its text.
+
+    The input is read whole and decoded as UTF-8 (a leading byte-order mark is dropped); the
+    cleaned text goes to stdout, or to ``-o FILE``, which appears only once complete. Kept
+    paragraphs are byte-identical, with the line separators that followed them.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed and checked ``clean`` options (``input_files`` holds the one input).
+    cfg : BatchConfig
+        The run's options: model, threshold, ``max_chars``.
+
+    Returns
+    -------
+    int
+        0 when the text was written; 1 when the input could not be read, is not UTF-8 or is
+        longer than ``--max-chars`` (nothing is written then); 130 when interrupted.
+    """
+    from newsclean.predict import clean_texts
+
+    source = args.input_files[0]
+    name = "stdin" if source == "-" else source
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        # A byte-order mark (some editors write one) is not part of the text.
+        skip = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+        text = data[skip:].decode("utf-8")
+        if len(text) > cfg.max_chars:
+            raise ValueError(
+                f"{name} has {len(text):,} characters, more than --max-chars {cfg.max_chars:,}"
+            )
+        result = clean_texts([text], model=cfg.model, threshold=cfg.threshold)[0]
+        cleaned = result.text.encode("utf-8")
+        if args.output is None:
+            sys.stdout.buffer.write(cleaned)
+            sys.stdout.buffer.flush()
+        else:
+            atomic_write_bytes(args.output, cleaned)
+    except KeyboardInterrupt:
+        print("newsclean clean: interrupted: nothing was written", file=sys.stderr)
+        return 130
+    except UnicodeDecodeError as exc:
+        print(
+            f"newsclean clean: error: {name} is not UTF-8 text ({exc.reason} at byte "
+            f"{skip + exc.start:,}); nothing was written",
+            file=sys.stderr,
+        )
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"newsclean clean: error: {exc}; nothing was written", file=sys.stderr)
+        return 1
+    share = result.n_removed / result.n_paragraphs if result.n_paragraphs else 0.0
+    print(
+        f"newsclean clean: removed: {result.n_removed:,} of {result.n_paragraphs:,} paragraphs "
+        f"({share:.1%}), {result.chars_removed:,} of {len(text):,} characters",
+        file=sys.stderr,
+    )
+    return 0
 
 
 def _prepare_directory(
@@ -361,4 +461,4 @@ def _write_results(stats: dict, layout: Layout, n: int) -> None:
         atomic_write_text(layout.stats, json.dumps(stats, indent=2, sort_keys=True) + "\n")
 
 
-__all__ = ["config_from_args", "run_clean"]
+__all__ = ["TEXT_FORMAT", "config_from_args", "nothing_written", "run_clean", "run_text"]
