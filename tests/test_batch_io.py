@@ -43,7 +43,8 @@ def test_rejects_keep_the_exact_bytes_of_lines_that_print_alike(tmp_path, tiny_m
     src = tmp_path / "in.jsonl"
     src.write_bytes(first + b"\n" + second + b"\r\n")
     out = tmp_path / "out"
-    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
+    # every record is rejected, so the run fails (exit 1); its rejects are still written
+    assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 1
     one, two = rejects_of(out)
     assert (one["reason"], two["reason"]) == ("undecodable", "malformed_json")
     assert one["raw"] == two["raw"].rstrip("\r")  # the lossy previews collide

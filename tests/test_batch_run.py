@@ -29,7 +29,7 @@ def test_a_run_that_writes_none_of_its_records_fails(tmp_path, tiny_model_dir, c
         "newsclean clean: error: none of the 3 records read was written: all rejected "
         "(missing_text 2, text_not_string 1)"
     ) in err
-    assert [r["id"] for r in read_lines(out / "rejects.jsonl")] == ["a", "b", "c"]
+    assert [r["id"] for r in read_lines(out / ".newsclean" / "rejects.jsonl")] == ["a", "b", "c"]
 
 
 def test_nothing_written_names_the_three_most_frequent_reasons():
@@ -93,7 +93,7 @@ def test_a_jsonl_file_of_plain_text_fails_its_shard_only(tmp_path, tiny_model_di
     write_jsonl(tmp_path / "in" / "b.jsonl", good_records(2))
     out = tmp_path / "out"
     assert run([str(text.parent), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 1
-    stats = json.loads((out / "stats.json").read_text())
+    stats = json.loads((out / ".newsclean" / "stats.json").read_text())
     (failed,) = stats["shards_failed"]
     assert failed["shard"] == 0 and "looks like plain text" in failed["error"]
     assert stats["written"] == 2 and stats["rejected"] == 0
@@ -104,7 +104,7 @@ def test_a_dump_whose_first_line_is_a_truncated_record_is_cleaned(tmp_path, tiny
     src.write_text('\n  {"id": "cut", "text": "A sto\n' + json.dumps(good_records(1)[0]) + "\n")
     out = tmp_path / "out"
     assert run([str(src), "-o", str(out), "--model", str(tiny_model_dir), "-q"]) == 0
-    (reject,) = read_lines(out / "rejects.jsonl")
+    (reject,) = read_lines(out / ".newsclean" / "rejects.jsonl")
     assert (reject["line"], reject["reason"]) == (2, "malformed_json")
     assert len(read_lines(out / "part-00000.jsonl")) == 1
 

@@ -45,7 +45,9 @@ def refuse_plain_text(items: Iterable[Item], source: str) -> Iterator[Item]:
     first = next(items, None)
     if first is None:
         return
-    if first.reason == "malformed_json" and not (first.raw or "").lstrip().startswith(("{", "[")):
+    raw = first.raw or b""  # a JSONL line's bytes (CSV rows, never checked here, are text)
+    start = raw.lstrip()[:1]
+    if first.reason == "malformed_json" and start not in (b"{", b"[", "{", "["):
         raise PlainTextError(
             f"{'stdin' if source == '-' else source}: line {first.pos} is not JSON and the input "
             "looks like plain text, not JSON lines; to clean one plain-text article use "
