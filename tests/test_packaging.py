@@ -114,7 +114,7 @@ def test_the_minimal_install_cleans_jsonl_and_names_the_extras(tmp_path):
     got = in_venv(newsclean_cmd, "clean", example, "-o", "minimal", "-q")
     assert got.returncode == 0, got.stderr
     assert run([example, "-o", str(tmp_path / "full"), "-q"]) == 0
-    for name in ("part-00000.jsonl", "rejects.jsonl"):
+    for name in ("part-00000.jsonl", ".newsclean/rejects.jsonl"):
         assert (tmp_path / "minimal" / name).read_bytes() == (tmp_path / "full" / name).read_bytes()
 
     got = in_venv(newsclean_cmd, "clean", example, "-o", "out.parquet")
