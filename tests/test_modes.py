@@ -59,3 +59,17 @@ def test_edited_operating_points_break_the_seal(model_with_points, tmp_path):
     card_path.write_text(json.dumps(card))
     with pytest.raises(ModelIntegrityError, match="changed after export"):
         newsclean.load_model(copy)
+
+
+def test_clean_command_mode_cuts_at_the_operating_point(model_with_points, tmp_path):
+    from tests.test_batch import run
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps({"id": 1, "text": STORY}) + "\n")
+    out = tmp_path / "out.jsonl"
+    args = [str(src), "-o", str(out), "--model", str(model_with_points)]
+    assert run([*args, "--mode", "aggressive", "-q"]) == 0
+    assert json.loads(out.read_text())["text"] == ""
+    with pytest.raises(SystemExit) as exited:
+        run([str(src), "-o", str(tmp_path / "b.jsonl"), "--mode", "precise", "--threshold", "0.5"])
+    assert exited.value.code == 2

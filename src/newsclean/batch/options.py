@@ -65,7 +65,7 @@ from newsclean.batch.records import REASONS
 from newsclean.batch.run import TEXT_FORMAT, run_clean
 from newsclean.extras import PARQUET_MODULES, installed, missing_extra
 from newsclean.memory import FLOOR_DEFAULT, MIN_SUPPORT_DEFAULT, check_floor, check_min_support
-from newsclean.models import check_threshold
+from newsclean.models import MODES, check_threshold, mode_threshold
 from newsclean.predict import MLFLOW_SCHEMES
 
 log = logging.getLogger(__name__)
@@ -173,6 +173,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--threshold",
         type=float,
         help="boilerplate probability at which a paragraph is removed (default: the model's)",
+    )
+    group.add_argument(
+        "--mode",
+        choices=MODES,
+        help="cut at an operating point the model card records instead of --threshold: "
+        "editorial recall 0.999 (precise), 0.995 (balanced, the model's own) or 0.98 "
+        "(aggressive) on reviewed articles of unseen publishers",
     )
 
     group = parser.add_argument_group("Execution")
@@ -287,7 +294,7 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     _validate_memory_args(parser, args)
     if args.out_format == TEXT_FORMAT:
         _validate_text_args(parser, args)
-        _check_model(parser, args.model)
+        _check_model(parser, args)
         return
 
     stdin = "-" in args.inputs
@@ -394,7 +401,7 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
                 pass
         except OSError as exc:
             parser.error(f"--rejects {args.rejects}: cannot write in {folder} ({exc.strerror})")
-    _check_model(parser, args.model)
+    _check_model(parser, args)
     own = make_layout(args.output, args.out_format, None).memory
     if (
         args.memory
@@ -405,10 +412,22 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         parser.error(f"--memory {args.memory} is the memory this run writes: copy it elsewhere")
 
 
-def _check_model(parser: argparse.ArgumentParser, model: str | None) -> None:
-    problem = _model_problem(model)
+def _check_model(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse a model that is not there; turn ``--mode`` into the threshold it names (so the
+    run, and its ``run.json``, know only the effective threshold)."""
+    problem = _model_problem(args.model)
     if problem:
         parser.error(problem)
+    if args.mode is None:
+        return
+    if args.threshold is not None:
+        parser.error("give --threshold or --mode, not both")
+    from newsclean.predict import load_scorer
+
+    try:
+        args.threshold = mode_threshold(load_scorer(args.model)[1], args.mode)
+    except ValueError as exc:
+        parser.error(f"--mode {args.mode}: {exc}")
 
 
 def _validate_text_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
