@@ -4,7 +4,13 @@ import pickle
 
 import numpy as np
 import pytest
-from newsclean.features import HashedText, PlaceFeatures, ShapeFeatures, VoiceFeatures
+from newsclean.features import (
+    CharNgrams,
+    HashedText,
+    PlaceFeatures,
+    ShapeFeatures,
+    VoiceFeatures,
+)
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import (
     check_get_params_invariance,
@@ -18,6 +24,7 @@ from tests.corpus import make_corpus
 
 ESTIMATORS = [
     HashedText(),
+    CharNgrams(),
     ShapeFeatures(),
     VoiceFeatures(),
     PlaceFeatures(),
