@@ -51,6 +51,14 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "hashed character 4-grams inside words in the first pass",
         {"model_params": {"char_ngrams": 4}},
     ),
+    "char-vectors-first": (
+        "character 4-grams and GloVe mean vectors, both in the first pass",
+        {"model_params": {"char_ngrams": 4, "word_vectors": "first_pass"}},
+    ),
+    "char-vectors-context": (
+        "character 4-grams in the first pass, GloVe own mean vector in the context pass",
+        {"model_params": {"char_ngrams": 4, "word_vectors": "context"}},
+    ),
 }
 #: Editorial recall on the reviewed test lines at which rankings are compared.
 MATCHED_RECALLS = (0.995, 0.999)

@@ -211,7 +211,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         reads the mean vector of each paragraph's known words and of its ``window`` neighbours
         on each side (with the share of known words); the context pass reads the paragraph's
         own mean vector.
-    char_ngrams : int, default=0
+    char_ngrams : int, default=4
         Length of the hashed character n-grams inside words that the first pass reads
         (:class:`~newsclean.features.CharNgrams`, ``n_features`` columns of their own); 0 for
         none.
@@ -301,6 +301,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         # Pickled before the word extremes existed: its context pass never read them.
         state.setdefault("context_extremes", False)
         state.setdefault("context_hard_weight", 1.0)  # likewise, before hard story paragraphs
+        state.setdefault("char_ngrams", 0)  # and before character n-grams and word vectors
+        state.setdefault("word_vectors", "none")
+        state.setdefault("vector_table", None)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
