@@ -10,6 +10,7 @@ from newsclean.features.scan import Scan
 from newsclean.features.segment import Span, join_kept, split_paragraphs
 
 _LAZY = {
+    "CharNgrams": "featurisers",
     "HashedText": "featurisers",
     "PlaceFeatures": "featurisers",
     "ShapeFeatures": "featurisers",
@@ -27,6 +28,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "CharNgrams",
     "HashedText",
     "PlaceFeatures",
     "Scan",

@@ -3,6 +3,8 @@
 Each wraps one family of :mod:`.signals` (where the arithmetic and its rationale live):
 
 - :class:`HashedText` -- hashed words and word pairs (:func:`.signals.word_columns`);
+- :class:`CharNgrams` -- hashed character n-grams inside words
+  (:func:`.signals.char_ngram_entries`);
 - :class:`ShapeFeatures` -- surface shape of a paragraph and its neighbours
   (:func:`.signals.shape_signals`);
 - :class:`VoiceFeatures` -- publisher voice (:func:`.signals.voice_signals`);
@@ -30,6 +32,8 @@ from newsclean.features.signals import (
     SHORT_LINE_WORDS,
     VOICE_NAMES,
     WINDOW_DEFAULT,
+    char_ngram_entries,
+    csr_parts,
     place_signals,
     shape_names,
     shape_signals,
@@ -175,6 +179,56 @@ class HashedText(_StatelessTransformer):
         return [f"word{i}" for i in range(self.n_features)]
 
 
+class CharNgrams(_StatelessTransformer):
+    """Hashed character n-grams inside the words of each paragraph's prefix.
+
+    See :func:`~newsclean.features.signals.char_ngram_entries`: a word worded unlike any seen in
+    training ("subscribers", "supporter") still shares n-grams with the ones that were.
+
+    Parameters
+    ----------
+    n : int, default=4
+        Length of the n-grams (characters).
+    n_features : int, default=2**18
+    max_chars : int, default=1000
+        Characters of each paragraph that are read.
+
+    Examples
+    --------
+    >>> from newsclean.features import paragraph_table
+    >>> X = paragraph_table(["Subscribe\\nSubscribers"])
+    >>> grams = CharNgrams(n=4, n_features=2**10).fit_transform(X)
+    >>> grams.getnnz(axis=1).tolist()  # subs ubsc bscr scri crib ribe (+ iber bers)
+    [6, 8]
+    """
+
+    _prefix = "chars"
+    _parameter_constraints = {
+        "n": (Integral, 1, None),
+        "n_features": (Integral, 1, None),
+        "max_chars": (Integral, 1, None),
+    }
+
+    def __init__(
+        self,
+        *,
+        n: int = 4,
+        n_features: int = N_FEATURES_DEFAULT,
+        max_chars: int = MAX_CHARS_DEFAULT,
+    ) -> None:
+        self.n = n
+        self.n_features = n_features
+        self.max_chars = max_chars
+
+    def _from_scan(self, scan: Scan) -> sparse.csr_matrix:
+        """Sparse float32 matrix of shape (n_paragraphs, n_features)."""
+        entries = char_ngram_entries(scan, self.n_features, self.n)
+        return sparse.csr_matrix(csr_parts(*entries, scan.n), shape=(scan.n, self.n_features))
+
+    def _names(self) -> list[str]:
+        return [f"gram{i}" for i in range(self.n_features)]
+
+
 class ShapeFeatures(_StatelessTransformer):
     """Surface shape of each paragraph and, with ``window > 0``, of its neighbours.
 
@@ -297,4 +351,4 @@ class PlaceFeatures(_StatelessTransformer):
         return list(PLACE_NAMES)
 
 
-__all__ = ["HashedText", "PlaceFeatures", "ShapeFeatures", "VoiceFeatures"]
+__all__ = ["CharNgrams", "HashedText", "PlaceFeatures", "ShapeFeatures", "VoiceFeatures"]

@@ -140,6 +140,9 @@ class Scan:
     token_row: np.ndarray  # paragraph of the word
     token_len: np.ndarray
     token_after_dot: np.ndarray  # the word directly follows a "." ("example.com")
+    #: Per character of the prefixes, each followed by one 0 (the paragraph separator): the
+    #: folded code point of a word character, 0 for any other (for character n-grams).
+    word_chars: np.ndarray
     #: Results derived from the scan and shared by featurisers (see :meth:`WordLists.classes`).
     memo: dict = field(default_factory=dict, compare=False, repr=False)
 
@@ -243,6 +246,7 @@ def _scan_chunk(prefixes: list[str], prefix_chars: np.ndarray) -> dict[str, np.n
     starts = edges[:-1]
 
     flags = _char_flags(cp)
+    folded = _fold[cp]
 
     # Dense classes: count each paragraph's segment, whose final "\n" has none of these classes.
     def count(cls: int) -> np.ndarray:
@@ -300,10 +304,11 @@ def _scan_chunk(prefixes: list[str], prefix_chars: np.ndarray) -> dict[str, np.n
         last_char=last_char,
         ends_terminal=has_word & (_flags[last_char] & TERMINAL).astype(bool),
         **dict(zip(_MARK_COUNTS, mark_counts.reshape(len(marks), n))),
-        token_hash=_hash_tokens(cp, token_start, token_end),
+        token_hash=_hash_tokens(folded, token_start, token_end),
         token_row=np.repeat(np.arange(n), token_edges[1:] - token_edges[:-1]),
         token_len=token_end - token_start,
         token_after_dot=cp[token_start - 1] == ord("."),
+        word_chars=np.where(flags & WORD, folded, 0).astype(np.uint32),
     )
 
 
@@ -319,18 +324,24 @@ def _runs(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return change[0::2], change[1::2]
 
 
-def _hash_tokens(cp: np.ndarray, token_start: np.ndarray, token_end: np.ndarray) -> np.ndarray:
-    """64-bit hash of each token's folded code points: ``mix64(sum(c_i * B**i))``.
-
-    With prefix sums ``S[k] = sum(c_j * B**j for j < k)`` over the whole text, the token
-    ``[s, e)`` hashes to ``(S[e] - S[s]) * B**-s``: one pass, whatever the number of tokens.
-    """
+def _hash_tokens(folded: np.ndarray, token_start: np.ndarray, token_end: np.ndarray) -> np.ndarray:
+    """64-bit hash of each token's folded code points: ``mix64(sum(c_i * B**i))``."""
     if len(token_start) == 0:
         return np.zeros(0, dtype=np.uint64)
-    powers, inverse_powers = _power_tables(len(cp) + 1)
-    prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
-    (_fold[cp] * powers[: len(cp)]).cumsum(out=prefix[1:])  # uint32 * uint64 is uint64
-    return mix64((prefix[token_end] - prefix[token_start]) * inverse_powers[token_start])
+    return span_hashes(folded, token_start, token_end)
+
+
+def span_hashes(folded: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """64-bit hash of each span ``[s, e)`` of the code points ``folded``, as words are hashed.
+
+    With prefix sums ``S[k] = sum(c_j * B**j for j < k)`` over the whole text, the span
+    ``[s, e)`` hashes to ``(S[e] - S[s]) * B**-s``: one pass, whatever the number of spans. The
+    arithmetic is exact (mod 2**64), so a span's hash does not depend on the text around it.
+    """
+    powers, inverse_powers = _power_tables(len(folded) + 1)
+    prefix = np.zeros(len(folded) + 1, dtype=np.uint64)
+    (folded * powers[: len(folded)]).cumsum(out=prefix[1:])  # uint32 * uint64 is uint64
+    return mix64((prefix[ends] - prefix[starts]) * inverse_powers[starts])
 
 
 def bounds_from_lengths(lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -423,5 +434,6 @@ __all__ = [
     "groups",
     "mix64",
     "scan_texts",
+    "span_hashes",
     "word_hashes",
 ]

@@ -17,6 +17,11 @@ decide which paragraphs are removed: :data:`DECISIVE_FIELDS`, the threshold amon
 sealed at export by ``decisive_sha256``; a card edited after export (a threshold changed by
 hand) is refused, naming the file and the field, unless it is deliberately resealed with
 :func:`seal_card`.
+
+A model that reads word vectors (:mod:`newsclean.features.vectors`) stores only its table's
+fingerprint. The table is the vendored one (``vectors/word_vectors.npz`` beside this module,
+GloVe 6B 50-d, see ``vectors/NOTICE.md``), or, for a model trained on another table, a copy
+that :func:`export_model` writes into the model folder (``word_vectors.npz``).
 """
 
 from __future__ import annotations
@@ -31,16 +36,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from newsclean.features.vectors import TABLE_NAME, WordVectors
 
 from newsclean.atomic import atomic_file, atomic_write_bytes
 from newsclean.jsonsafe import finite
-from newsclean.scorer import SIGNALS_VERSION, Scorer
+from newsclean.scorer import SIGNALS_VERSION, Scorer, word_vectors_sha256
 
 ARTIFACT_NAME = "model.npz"
 #: Version of the folder layout and card.
 CARD_FORMAT = 2
 CARD_NAME = "model_card.json"
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "default"
+#: The vendored word-vector table (GloVe 6B 50-d, 50k words; see ``vectors/NOTICE.md``).
+VENDORED_VECTORS = Path(__file__).resolve().parent / "vectors" / TABLE_NAME
+#: Loaded tables by path: one copy per process, shared read-only by every model.
+_TABLES: dict[Path, WordVectors] = {}
 _HASH_CHUNK = 1 << 20
 #: Card fields that decide which paragraphs the model removes (with the arrays, which ``sha256``
 #: pins). Parameters in ``params`` only matter to a refit: the scorer's own arrays fix the rest.
@@ -65,6 +75,30 @@ def sha256_file(path: str | os.PathLike) -> str:
         for chunk in iter(lambda: fh.read(_HASH_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def load_word_vectors(path: str | os.PathLike | None = None) -> WordVectors:
+    """The word-vector table at ``path`` (default: the vendored one), loaded once per process."""
+    path = Path(VENDORED_VECTORS if path is None else path).resolve()
+    if path not in _TABLES:
+        if not path.is_file():
+            raise FileNotFoundError(f"no word-vector table at {path}")
+        _TABLES[path] = WordVectors.load(path)
+    return _TABLES[path]
+
+
+def _table_for(directory: Path, sha256: str) -> WordVectors:
+    """The table a model in ``directory`` reads: its own copy, else the vendored one."""
+    candidates = [directory / TABLE_NAME, VENDORED_VECTORS]
+    for candidate in candidates:
+        if candidate.is_file():
+            table = load_word_vectors(candidate)
+            if table.sha256 == sha256:
+                return table
+    raise ValueError(
+        f"the model in {directory} reads the word-vector table {sha256[:12]}..., which is "
+        f"neither {candidates[0]} nor the vendored {candidates[1]}: re-export the model"
+    )
 
 
 def library_versions() -> dict[str, str]:
@@ -102,6 +136,12 @@ def export_model(model: Any, directory: str | os.PathLike, **card_fields: Any) -
     arrays = model.scorer_.to_arrays()
     with atomic_file(artifact, "wb") as fh:
         np.savez_compressed(fh, **arrays)
+    vectors = model.scorer_.vectors
+    if vectors is not None and (
+        not VENDORED_VECTORS.is_file() or load_word_vectors().sha256 != vectors.sha256
+    ):
+        with atomic_file(out / TABLE_NAME, "wb") as fh:  # not the vendored table: keep a copy
+            np.savez_compressed(fh, hashes=vectors.hashes, vectors=vectors.vectors)
     card = {
         "format": CARD_FORMAT,
         "signals_version": SIGNALS_VERSION,
@@ -301,7 +341,9 @@ def load_artifact(directory: str | os.PathLike) -> tuple[Scorer, dict[str, Any]]
         frozen = {name: arrays[name] for name in arrays.files}
     for values in frozen.values():
         values.setflags(write=False)
-    return Scorer.from_arrays(frozen), card
+    wanted = word_vectors_sha256(frozen)
+    vectors = None if wanted is None else _table_for(directory, wanted)
+    return Scorer.from_arrays(frozen, vectors), card
 
 
 __all__ = [
@@ -312,11 +354,13 @@ __all__ = [
     "DEFAULT_MODEL_DIR",
     "MODES",
     "SEAL_FIELD",
+    "VENDORED_VECTORS",
     "ModelIntegrityError",
     "card_seal",
     "check_threshold",
     "export_model",
     "load_artifact",
+    "load_word_vectors",
     "mode_threshold",
     "read_card",
     "seal_card",

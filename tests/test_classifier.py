@@ -4,7 +4,13 @@ import pickle
 
 import numpy as np
 import pytest
-from newsclean.features import HashedText, PlaceFeatures, ShapeFeatures, VoiceFeatures
+from newsclean.features import (
+    CharNgrams,
+    HashedText,
+    PlaceFeatures,
+    ShapeFeatures,
+    VoiceFeatures,
+)
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import (
     check_get_params_invariance,
@@ -18,6 +24,7 @@ from tests.corpus import make_corpus
 
 ESTIMATORS = [
     HashedText(),
+    CharNgrams(),
     ShapeFeatures(),
     VoiceFeatures(),
     PlaceFeatures(),
@@ -228,6 +235,16 @@ def test_models_pickled_before_the_hard_weight_train_as_they_did():
     assert old.get_params()["context_hard_weight"] == 1.0
 
 
+def test_models_pickled_before_char_ngrams_and_vectors_train_as_they_did():
+    state = small().__getstate__()
+    for name in ("char_ngrams", "word_vectors", "vector_table"):
+        del state[name]
+    old = ParagraphClassifier.__new__(ParagraphClassifier)
+    old.__setstate__(state)
+    params = old.get_params()
+    assert (params["char_ngrams"], params["word_vectors"]) == (0, "none")
+
+
 def test_fit_computes_its_inputs_through_the_featurisers_it_names(corpus, monkeypatch):
     X, y, groups = corpus
     model = small(context=False)
@@ -242,7 +259,13 @@ def test_fit_computes_its_inputs_through_the_featurisers_it_names(corpus, monkey
 
         monkeypatch.setattr(cls, "_from_scan", recording)
     model.fit(X, y, groups=groups)
-    assert called == ["HashedText", "ShapeFeatures", "VoiceFeatures", "PlaceFeatures"]
+    assert called == [
+        "HashedText",
+        "CharNgrams",
+        "ShapeFeatures",
+        "VoiceFeatures",
+        "PlaceFeatures",
+    ]
 
 
 def test_the_first_pass_inputs_are_the_featurisers_outputs(corpus):
@@ -250,9 +273,11 @@ def test_the_first_pass_inputs_are_the_featurisers_outputs(corpus):
     model = small().fit(X, y, groups=groups)
     scorer = model.scorer_
     dense = np.hstack(
-        [f.fit_transform(X) for f in model._make_featurisers()[1:]]  # shape, voice, place
+        [f.fit_transform(X) for f in model._make_featurisers()[2:]]  # shape, voice, place
     )
     assert np.array_equal(scorer.dense_mean, dense.mean(axis=0))
     words = HashedText(n_features=model.n_features).fit_transform(X)
-    assert len(model.get_feature_names_out()) == words.shape[1] + dense.shape[1]
-    assert model.first_pass_.coef_.shape == (1, words.shape[1] + dense.shape[1])
+    grams = CharNgrams(n=model.char_ngrams, n_features=model.n_features).fit_transform(X)
+    width = words.shape[1] + grams.shape[1] + dense.shape[1]
+    assert len(model.get_feature_names_out()) == width
+    assert model.first_pass_.coef_.shape == (1, width)

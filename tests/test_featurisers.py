@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from newsclean.features import (
+    CharNgrams,
     HashedText,
     PlaceFeatures,
     ShapeFeatures,
@@ -136,10 +137,13 @@ def test_feature_names_are_pinned():
     assert len(ShapeFeatures(window=2).get_feature_names_out()) == 18 + 4 * 19
 
 
-@pytest.mark.parametrize("cls", [HashedText, ShapeFeatures, VoiceFeatures, PlaceFeatures])
+@pytest.mark.parametrize(
+    "cls", [HashedText, CharNgrams, ShapeFeatures, VoiceFeatures, PlaceFeatures]
+)
 def test_output_width_matches_names(cls):
     X = paragraph_table([ARTICLE, "Another article.\nWith two lines."])
-    t = cls().fit(X) if cls is not HashedText else cls(n_features=32).fit(X)
+    hashed = cls in (HashedText, CharNgrams)
+    t = cls(n_features=32).fit(X) if hashed else cls().fit(X)
     assert t.transform(X).shape == (7, len(t.get_feature_names_out()))
 
 

@@ -122,7 +122,7 @@ def test_lengths_must_cover_the_paragraphs(tiny_model, lengths):
 
 def test_feature_names_match_the_learned_weights(tiny_model):
     scorer = tiny_model.scorer_
-    n_weights = len(scorer.word_coef) + len(scorer.dense_coef)
+    n_weights = len(scorer.word_coef) + len(scorer.ngram_coef) + len(scorer.dense_coef)
     assert len(tiny_model.get_feature_names_out()) == n_weights
 
 

@@ -35,6 +35,30 @@ EXPERIMENT = "newsclean-yardstick-compare"
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "baseline": ("the shipped design, defaults", {}),
     "no-augment": ("no implanted appeal blocks", {"augment": False}),
+    "vectors-first": (
+        "GloVe 50-d mean vectors (own, 2 neighbours each side) in the first pass",
+        {"model_params": {"word_vectors": "first_pass"}},
+    ),
+    "vectors-context": (
+        "GloVe 50-d own mean vector in the context pass",
+        {"model_params": {"word_vectors": "context"}},
+    ),
+    "vectors-both": (
+        "GloVe 50-d mean vectors in both passes",
+        {"model_params": {"word_vectors": "both"}},
+    ),
+    "char-ngrams": (
+        "hashed character 4-grams inside words in the first pass",
+        {"model_params": {"char_ngrams": 4}},
+    ),
+    "char-vectors-first": (
+        "character 4-grams and GloVe mean vectors, both in the first pass",
+        {"model_params": {"char_ngrams": 4, "word_vectors": "first_pass"}},
+    ),
+    "char-vectors-context": (
+        "character 4-grams in the first pass, GloVe own mean vector in the context pass",
+        {"model_params": {"char_ngrams": 4, "word_vectors": "context"}},
+    ),
 }
 #: Editorial recall on the reviewed test lines at which rankings are compared.
 MATCHED_RECALLS = (0.995, 0.999)

@@ -33,6 +33,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.utils.validation import check_is_fitted
 
 from newsclean.features.featurisers import (
+    CharNgrams,
     HashedText,
     PlaceFeatures,
     ShapeFeatures,
@@ -41,12 +42,14 @@ from newsclean.features.featurisers import (
 )
 from newsclean.features.scan import Scan
 from newsclean.features.signals import (
+    CHAR_NGRAMS_DEFAULT,
     MAX_CHARS_DEFAULT,
     N_FEATURES_DEFAULT,
     WINDOW_DEFAULT,
     word_entries,
 )
 from newsclean.features.table import check_table, scan_table
+from newsclean.features.vectors import WordVectors, vector_names, vector_signals
 from newsclean.labels import BOILERPLATE, EDITORIAL, LABELS
 from newsclean.scorer import (
     MAX_TREE_DEPTH,
@@ -75,14 +78,24 @@ CONTEXT_HARD_WEIGHT_DEFAULT = 3.0
 #: Default decision threshold on the boilerplate probability; training replaces it with one
 #: chosen on validation data for editorial recall >= 0.995.
 THRESHOLD_DEFAULT = 0.5
+#: Where the word vectors go: nowhere, the first pass's dense signals (own and neighbours'
+#: mean vectors), the context pass's inputs (own mean vector), or both.
+WORD_VECTOR_PLACEMENTS = ("none", "first_pass", "context", "both")
+#: Default placement of the word vectors.
+WORD_VECTORS_DEFAULT = "none"
 
 
-def first_pass_featurisers(*, n_features: int, window: int, max_chars: int) -> list:
+def first_pass_featurisers(
+    *, n_features: int, window: int, max_chars: int, char_ngrams: int = CHAR_NGRAMS_DEFAULT
+) -> list:
     """The featurisers whose outputs, in order, are the first pass's inputs: hashed words and
-    pairs, then the dense shape (with ``window`` neighbours), voice and place signals (the
+    pairs, with ``char_ngrams > 0`` hashed character n-grams of that length (in a hash space of
+    their own), then the dense shape (with ``window`` neighbours), voice and place signals (the
     layout :class:`~newsclean.scorer.Scorer` scores)."""
+    grams = [CharNgrams(n=char_ngrams, n_features=n_features, max_chars=max_chars)]
     return [
         HashedText(bigrams=True, n_features=n_features, max_chars=max_chars),
+        *(grams if char_ngrams else []),
         ShapeFeatures(window=window, max_chars=max_chars),
         VoiceFeatures(max_chars=max_chars),
         PlaceFeatures(max_chars=max_chars),
@@ -106,23 +119,30 @@ def first_pass_features(
     n_features: int,
     window: int,
     scaling: tuple[np.ndarray, np.ndarray] | None = None,
+    vectors: WordVectors | None = None,
+    char_ngrams: int = CHAR_NGRAMS_DEFAULT,
 ) -> FirstPassInputs:
     """The first pass's inputs, computed by its featurisers (:func:`first_pass_featurisers`)
-    from one scan of the paragraphs.
+    from one scan of the paragraphs, then, with a word-vector table ``vectors``, the mean word
+    vectors of each paragraph and its neighbours
+    (:func:`~newsclean.features.vectors.vector_signals`).
 
     ``scaling`` is the dense signals' ``(mean, scale)``; None computes it from ``scan`` (as
     ``fit`` does).
     """
     featurisers = first_pass_featurisers(
-        n_features=n_features, window=window, max_chars=scan.max_chars
+        n_features=n_features, window=window, max_chars=scan.max_chars, char_ngrams=char_ngrams
     )
-    words, shape, voice, place = (f.transform_scan(scan) for f in featurisers)
-    dense = np.hstack([shape, voice, place])
+    *hashed, shape, voice, place = (f.transform_scan(scan) for f in featurisers)
+    parts = [shape, voice, place]
+    if vectors is not None:
+        parts.append(vector_signals(scan, vectors, window))
+    dense = np.hstack(parts)
     if scaling is None:
         std = dense.std(axis=0)
         scaling = (dense.mean(axis=0), np.where(std > 0, std, 1.0))
     scaled = sparse.csr_matrix((dense - scaling[0]) / scaling[1])
-    return FirstPassInputs(sparse.hstack([words, scaled], format="csr"), scaling, voice)
+    return FirstPassInputs(sparse.hstack([*hashed, scaled], format="csr"), scaling, voice)
 
 
 def first_pass_word_extremes(
@@ -148,6 +168,11 @@ def _fit_first_pass(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return model.fit(features, target, sample_weight=weight)
+
+
+def _placement(in_first_pass: bool, in_context: bool) -> str:
+    """The ``word_vectors`` placement of a model whose passes read vectors as given."""
+    return WORD_VECTOR_PLACEMENTS[int(in_first_pass) + 2 * int(in_context)]
 
 
 class ParagraphClassifier(ClassifierMixin, BaseEstimator):
@@ -181,6 +206,18 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         Boilerplate probability at or above which :meth:`predict` says "boilerplate".
     max_chars : int, default=1000
         Characters of each paragraph that featurisers read.
+    word_vectors : {"none", "first_pass", "context", "both"}, default="none"
+        Where static word vectors enter (:mod:`newsclean.features.vectors`): the first pass
+        reads the mean vector of each paragraph's known words and of its ``window`` neighbours
+        on each side (with the share of known words); the context pass reads the paragraph's
+        own mean vector.
+    char_ngrams : int, default=4
+        Length of the hashed character n-grams inside words that the first pass reads
+        (:class:`~newsclean.features.CharNgrams`, ``n_features`` columns of their own); 0 for
+        none.
+    vector_table : str or None, default=None
+        Path of the word-vector table; None is the vendored GloVe 6B 50-d table
+        (:data:`newsclean.models.VENDORED_VECTORS`). Unused with ``word_vectors="none"``.
     random_state : int, default=0
 
     Attributes
@@ -219,6 +256,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         "cv": (Integral, 2, None),
         "threshold": (Real, 0.0, 1.0),
         "max_chars": (Integral, 1, None),
+        "word_vectors": (str, None, None),
+        "char_ngrams": (Integral, 0, None),
+        "vector_table": ((str, type(None)), None, None),
         "random_state": (Integral, 0, None),
     }
 
@@ -236,6 +276,9 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         cv: int = CV_DEFAULT,
         threshold: float = THRESHOLD_DEFAULT,
         max_chars: int = MAX_CHARS_DEFAULT,
+        word_vectors: str = WORD_VECTORS_DEFAULT,
+        char_ngrams: int = CHAR_NGRAMS_DEFAULT,
+        vector_table: str | None = None,
         random_state: int = 0,
     ) -> None:
         self.n_features = n_features
@@ -249,12 +292,18 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         self.cv = cv
         self.threshold = threshold
         self.max_chars = max_chars
+        self.word_vectors = word_vectors
+        self.char_ngrams = char_ngrams
+        self.vector_table = vector_table
         self.random_state = random_state
 
     def __setstate__(self, state: dict) -> None:
         # Pickled before the word extremes existed: its context pass never read them.
         state.setdefault("context_extremes", False)
         state.setdefault("context_hard_weight", 1.0)  # likewise, before hard story paragraphs
+        state.setdefault("char_ngrams", 0)  # and before character n-grams and word vectors
+        state.setdefault("word_vectors", "none")
+        state.setdefault("vector_table", None)
         super().__setstate__(state)
 
     def __sklearn_tags__(self):
@@ -269,13 +318,21 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
     def _make_featurisers(self) -> list:
         """The featurisers whose outputs, in order, are the first pass's inputs."""
         return first_pass_featurisers(
-            n_features=self.n_features, window=self.window, max_chars=self.max_chars
+            n_features=self.n_features,
+            window=self.window,
+            max_chars=self.max_chars,
+            char_ngrams=self.char_ngrams,
         )
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Names of the first pass's input features, in order."""
         check_is_fitted(self)
-        return np.concatenate([f.get_feature_names_out() for f in self._make_featurisers()])
+        names = [f.get_feature_names_out() for f in self._make_featurisers()]
+        if self.scorer_.vectors_in_first_pass:
+            names.append(
+                [f"vectors__{n}" for n in vector_names(self.scorer_.vectors.dim, self.window)]
+            )
+        return np.concatenate(names).astype(object)
 
     @classmethod
     def from_scorer(cls, scorer: Scorer, **params) -> ParagraphClassifier:
@@ -290,6 +347,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             window=scorer.window,
             max_chars=scorer.max_chars,
             context=scorer.context is not None,
+            word_vectors=_placement(scorer.vectors_in_first_pass, scorer.vectors_in_context),
+            char_ngrams=scorer.char_ngrams,
         )
         model.classes_ = np.asarray(LABELS, dtype=object)
         model.scorer_ = scorer
@@ -306,6 +365,7 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         """
         known = cls().get_params()
         params = {k: v for k, v in card.get("params", {}).items() if k in known}
+        params.pop("word_vectors", None)  # the scorer's arrays say which table and where
         params.setdefault("context_extremes", False)
         params.setdefault("context_hard_weight", 1.0)
         params["threshold"] = card["threshold"]
@@ -337,6 +397,15 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         self : object
         """
         _validate_params(self)
+        if self.word_vectors not in WORD_VECTOR_PLACEMENTS:
+            raise ValueError(
+                f"ParagraphClassifier: parameter 'word_vectors' must be one of "
+                f"{WORD_VECTOR_PLACEMENTS}, got {self.word_vectors!r}"
+            )
+        if self.word_vectors in ("context", "both") and not self.context:
+            raise ValueError(
+                f"ParagraphClassifier: word_vectors={self.word_vectors!r} needs context=True"
+            )
         X = check_table(X)
         y = np.asarray(y, dtype=object)
         if len(y) != len(X):
@@ -354,8 +423,15 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
         for featuriser in self._make_featurisers():
             _validate_params(featuriser)
         scan = scan_table(X, self.max_chars, check=False)  # checked above
+        vectors = self._word_vectors()
+        in_first = self.word_vectors in ("first_pass", "both")
+        in_context = self.word_vectors in ("context", "both")
         features, (dense_mean, dense_scale), voice = first_pass_features(
-            scan, n_features=self.n_features, window=self.window
+            scan,
+            n_features=self.n_features,
+            window=self.window,
+            vectors=vectors if in_first else None,
+            char_ngrams=self.char_ngrams,
         )
 
         self.context_ = None
@@ -366,7 +442,10 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             oof, extremes = self._out_of_fold_scores(features, target, weight, groups, entries)
             if not self.context_extremes:  # constant columns: no tree can split on them
                 extremes = np.zeros_like(extremes)
-            inputs = context_inputs(oof, voice, bounds, self.window, extremes)
+            vector_means = vectors.paragraph_means(scan) if in_context else None
+            inputs = context_inputs(
+                oof, voice, bounds, self.window, extremes, vector_means=vector_means
+            )
             self.context_ = HistGradientBoostingClassifier(
                 max_iter=self.context_max_iter,
                 max_depth=self.context_max_depth,
@@ -382,6 +461,8 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             self._make_first_pass(), features[learn], target[learn], weight[learn]
         )
         coef = self.first_pass_.coef_[0]
+        # Columns: words, then character n-grams (when read), then the dense signals.
+        n_hashed = self.n_features * (2 if self.char_ngrams else 1)
         self.scorer_ = Scorer(
             n_features=self.n_features,
             window=self.window,
@@ -390,13 +471,28 @@ class ParagraphClassifier(ClassifierMixin, BaseEstimator):
             word_coef=coef[: self.n_features].astype(np.float32),
             dense_mean=dense_mean,
             dense_scale=dense_scale,
-            dense_coef=coef[self.n_features :],
+            dense_coef=coef[n_hashed:],
+            char_ngrams=self.char_ngrams,
+            ngram_coef=coef[self.n_features : n_hashed].astype(np.float32)
+            if self.char_ngrams
+            else None,
             intercept=float(self.first_pass_.intercept_[0]),
             context=None
             if self.context_ is None
             else BoostedTrees.from_histogram_boosting(self.context_),
+            vectors=vectors,
+            vectors_in_first_pass=in_first,
+            vectors_in_context=in_context,
         )
         return self
+
+    def _word_vectors(self) -> WordVectors | None:
+        """The word-vector table this model reads, None with ``word_vectors="none"``."""
+        if self.word_vectors == "none":
+            return None
+        from newsclean.models import load_word_vectors
+
+        return load_word_vectors(self.vector_table)
 
     def _out_of_fold_scores(
         self, features, target, weight, groups, entries: tuple[np.ndarray, np.ndarray]

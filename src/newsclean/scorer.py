@@ -34,6 +34,7 @@ from newsclean.features.signals import (
     SHAPE_NAMES,
     VOICE_NAMES,
     PlaceSums,
+    char_ngram_entries,
     neighbour_rows,
     place_signals,
     shape_matrix,
@@ -43,6 +44,7 @@ from newsclean.features.signals import (
     voice_signals,
     word_entries,
 )
+from newsclean.features.vectors import WordVectors, vector_signals
 
 #: Version of the signals a stored model was trained on. Bump it whenever a change to
 #: :mod:`newsclean.features` changes any signal's value, so old models are refused, not misread.
@@ -66,14 +68,24 @@ def sigmoid(logit: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(logit, -500.0, 500.0)))
 
 
-def dense_signals(scan: Scan, window: int, voice: np.ndarray | None = None) -> np.ndarray:
-    """The dense first-pass inputs, in feature order: shape (with neighbours), voice, place.
+def dense_signals(
+    scan: Scan,
+    window: int,
+    voice: np.ndarray | None = None,
+    vectors: WordVectors | None = None,
+) -> np.ndarray:
+    """The dense first-pass inputs, in feature order: shape (with neighbours), voice, place,
+    and with a word-vector table ``vectors``, the paragraph's and its neighbours' mean word
+    vectors (:func:`~newsclean.features.vectors.vector_signals`).
 
     ``voice`` is :func:`~newsclean.features.signals.voice_signals` of ``scan`` when the caller
     already has it.
     """
     voice = voice_signals(scan) if voice is None else voice
-    return np.hstack([shape_signals(scan, window), voice, place_signals(scan)])
+    parts = [shape_signals(scan, window), voice, place_signals(scan)]
+    if vectors is not None:
+        parts.append(vector_signals(scan, vectors, window))
+    return np.hstack(parts)
 
 
 def context_logits(raw: np.ndarray) -> np.ndarray:
@@ -140,11 +152,14 @@ def context_inputs(
     window: int,
     extremes: np.ndarray | None = None,
     means: np.ndarray | None = None,
+    vector_means: np.ndarray | None = None,
 ) -> np.ndarray:
     """Context-pass inputs: :func:`context_matrix`, the paragraph's own voice signals, then
     :func:`word_extremes` of the paragraph and of the one before and after it (zeros where the
-    article has none; ``extremes=None`` gives zeros). The extremes come last, so a model trained
-    before them reads the same columns. ``means`` as in :func:`context_matrix`."""
+    article has none; ``extremes=None`` gives zeros), then, when given, the paragraph's
+    ``vector_means`` (:meth:`~newsclean.features.vectors.WordVectors.paragraph_means`). New
+    inputs come last, so a model trained before them reads the same columns. ``means`` as in
+    :func:`context_matrix`."""
     if extremes is None:
         extremes = np.zeros((len(raw), 2))
     context = [
@@ -152,6 +167,8 @@ def context_inputs(
         voice,
         extremes_in_context(extremes, bounds),
     ]
+    if vector_means is not None:
+        context.append(vector_means)
     return np.hstack(context)
 
 
@@ -332,6 +349,7 @@ class _RowSignals(NamedTuple):
     local_logit: np.ndarray  # own and neighbours' shape and own voice part
     voice: np.ndarray  # voice_signals, which the context pass reads too
     extremes: np.ndarray | None  # word_extremes; None without a context pass
+    vector_means: np.ndarray | None  # WordVectors.paragraph_means, when the context pass reads it
     words: np.ndarray  # Scan.words and Scan.chars, which the place signals read
     chars: np.ndarray
 
@@ -380,6 +398,16 @@ class Scorer:
         First-pass intercept.
     context : BoostedTrees or None
         The context pass over :func:`context_inputs`; None when there is no context pass.
+    vectors : WordVectors or None
+        The word-vector table the model reads, if any.
+    vectors_in_first_pass, vectors_in_context : bool
+        Whether the first pass's dense signals end with
+        :func:`~newsclean.features.vectors.vector_signals`, and whether the context pass's
+        inputs end with the paragraph's mean vector.
+    char_ngrams : int
+        Length of the character n-grams the first pass reads, 0 for none.
+    ngram_coef : ndarray of shape (n_features,) or None
+        First-pass weight of each hashed character n-gram column (with ``char_ngrams > 0``).
     """
 
     n_features: int
@@ -391,6 +419,24 @@ class Scorer:
     dense_coef: np.ndarray
     intercept: float
     context: BoostedTrees | None = None
+    vectors: WordVectors | None = None
+    vectors_in_first_pass: bool = False
+    vectors_in_context: bool = False
+    char_ngrams: int = 0
+    ngram_coef: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if bool(self.char_ngrams) != (self.ngram_coef is not None):
+            raise ValueError("char_ngrams and ngram_coef must be given together")
+        if (self.vectors_in_first_pass or self.vectors_in_context) and self.vectors is None:
+            raise ValueError("the model reads word vectors but was given no word-vector table")
+        if self.vectors_in_context and self.context is None:
+            raise ValueError("vectors_in_context needs a context pass")
+
+    @property
+    def _vector_dim(self) -> int:
+        """Length of a word vector, 0 when the model reads none."""
+        return 0 if self.vectors is None else self.vectors.dim
 
     @cached_property
     def _dense_linear(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
@@ -399,7 +445,7 @@ class Scorer:
         For signals ``d``, ``((d - mean) / scale) @ coef + intercept == d @ weights + offset``.
         Returns ``weights`` split as :func:`dense_signals` lays them out (own shape; each
         neighbour offset's shape and ``present`` flag, one row per offset; voice; place) and
-        ``offset``.
+        ``offset``. The word-vector weights, if any, are :attr:`_vector_linear`.
         """
         weights = self.dense_coef / self.dense_scale
         n_shape, n_offsets = len(SHAPE_NAMES), 2 * self.window
@@ -407,8 +453,20 @@ class Scorer:
         own, rest = weights[:n_shape], weights[n_shape:]
         neighbour = rest[:n_neighbour].reshape(n_offsets, n_shape + 1)
         voice = rest[n_neighbour : n_neighbour + len(VOICE_NAMES)]
-        place = rest[n_neighbour + len(VOICE_NAMES) :]
+        place_end = n_neighbour + len(VOICE_NAMES) + len(PLACE_NAMES)
+        place = rest[n_neighbour + len(VOICE_NAMES) : place_end]
         return own, neighbour, voice, place, self.intercept - float(self.dense_mean @ weights)
+
+    @cached_property
+    def _vector_linear(self) -> tuple[np.ndarray, np.ndarray]:
+        """First-pass weights of :func:`~newsclean.features.vectors.vector_signals` (scaling
+        folded in, as in :attr:`_dense_linear`): the paragraph's own means, and one row per
+        neighbour offset of its means and ``present`` flag."""
+        weights = self.dense_coef / self.dense_scale
+        width = self._vector_dim + 1
+        vector = weights[dense_width(self.window) :]
+        own, neighbour = vector[:width], vector[width:]
+        return own, neighbour.reshape(2 * self.window, width + 1)
 
     def scores(self, scan: Scan) -> tuple[np.ndarray, np.ndarray]:
         """First-pass and final boilerplate probabilities of every paragraph of ``scan``."""
@@ -422,6 +480,12 @@ class Scorer:
         # The hashed-word part of the dot product, without building the sparse matrix.
         word_weights = self.word_coef[columns].astype(np.float64)
         word_logit = np.bincount(rows, weights=data * word_weights, minlength=scan.n)
+        if self.char_ngrams:
+            gram_rows, gram_columns, gram_data = char_ngram_entries(
+                scan, len(self.ngram_coef), self.char_ngrams
+            )
+            gram_weights = self.ngram_coef[gram_columns].astype(np.float64)
+            word_logit += np.bincount(gram_rows, weights=gram_data * gram_weights, minlength=scan.n)
         voice = voice_signals(scan)
         own_weights, neighbour_weights, voice_weights, _, _ = self._dense_linear
         shape = shape_matrix(scan)
@@ -436,12 +500,37 @@ class Scorer:
             + (picked * present).sum(axis=1)
             + _row_dot(voice, voice_weights)
         )
-        extremes = None
+        extremes = vector_means = None
         if self.context is not None:
             extremes = word_extremes(rows, word_weights, scan.n)
+        if self.vectors is not None:
+            means = self.vectors.paragraph_means(scan)
+            if self.vectors_in_first_pass:
+                local_logit = local_logit + self._neighbour_sum(means, scan, self._vector_linear)
+            if self.vectors_in_context:
+                vector_means = means
         return _RowSignals(
-            word_logit.astype(np.float64), local_logit, voice, extremes, scan.words, scan.chars
+            word_logit.astype(np.float64),
+            local_logit,
+            voice,
+            extremes,
+            vector_means,
+            scan.words,
+            scan.chars,
         )
+
+    def _neighbour_sum(
+        self, values: np.ndarray, scan: Scan, weights: tuple[np.ndarray, np.ndarray]
+    ) -> np.ndarray:
+        """``values`` of each row and of its neighbours (laid out by
+        :func:`~newsclean.features.signals.shift_within_articles`) times ``weights`` (own;
+        per offset, values then ``present``), weighing every row once per offset."""
+        own_weights, neighbour_weights = weights
+        per_offset = np.einsum("ij,kj->ik", values, neighbour_weights[:, :-1])
+        per_offset += neighbour_weights[:, -1]
+        neighbour, present = neighbour_rows((scan.article_starts, scan.article_ends), self.window)
+        picked = per_offset[neighbour, np.arange(neighbour.shape[1])]
+        return _row_dot(values, own_weights) + (picked * present).sum(axis=1)
 
     def _finish(
         self,
@@ -467,7 +556,14 @@ class Scorer:
         if self.context is None:
             return raw, raw.copy()  # two arrays, as with a context pass
         if n <= window_rows:
-            inputs = context_inputs(raw, signals.voice, bounds, self.window, signals.extremes)
+            inputs = context_inputs(
+                raw,
+                signals.voice,
+                bounds,
+                self.window,
+                signals.extremes,
+                vector_means=signals.vector_means,
+            )
             return raw, sigmoid(self.context.decision_function(inputs))
         means = article_means(context_logits(raw), bounds)
         final = np.empty(n)
@@ -480,6 +576,7 @@ class Scorer:
                 self.window,
                 signals.extremes[a:b],
                 means[a:b],
+                None if signals.vector_means is None else signals.vector_means[a:b],
             )
             final[lo:hi] = sigmoid(self.context.decision_function(inputs[lo - a : hi - a]))
         return raw, final
@@ -558,17 +655,28 @@ class Scorer:
         }
         if self.context is not None:
             arrays |= self.context.to_arrays(_CONTEXT_PREFIX)
+        if self.char_ngrams:
+            arrays["char_ngrams"] = np.array(self.char_ngrams)
+            arrays["ngram_coef"] = self.ngram_coef
+        if self.vectors is not None:
+            # The table itself is stored beside the model or vendored (newsclean.models): the
+            # model keeps its fingerprint, to find it and to refuse another table.
+            arrays["word_vectors_sha256"] = np.array(self.vectors.sha256)
+            arrays["word_vectors_use"] = np.array(
+                [self.vectors_in_first_pass, self.vectors_in_context]
+            )
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays) -> Scorer:
-        """Rebuild from :meth:`to_arrays`' output (a dict or an ``NpzFile``).
+    def from_arrays(cls, arrays, vectors: WordVectors | None = None) -> Scorer:
+        """Rebuild from :meth:`to_arrays`' output (a dict or an ``NpzFile``); ``vectors`` is
+        the word-vector table of a model that reads one (:func:`word_vectors_sha256` names it).
 
         Raises
         ------
         ValueError
-            If the arrays were written for other signals (another :data:`SIGNALS_VERSION`) or
-            do not fit together.
+            If the arrays were written for other signals (another :data:`SIGNALS_VERSION`), do
+            not fit together, or need a word-vector table other than ``vectors``.
         """
         version = int(arrays["signals_version"])
         if version != SIGNALS_VERSION:
@@ -578,16 +686,32 @@ class Scorer:
                 "the newsclean version it was trained with"
             )
         n_features, window, max_chars = (int(v) for v in arrays["shape"])
+        wanted = word_vectors_sha256(arrays)
+        in_first = in_context = False
+        if wanted is None:
+            vectors = None
+        else:
+            if vectors is None or vectors.sha256 != wanted:
+                raise ValueError(
+                    f"the model reads the word-vector table {wanted[:12]}..., but was given "
+                    + ("none" if vectors is None else f"table {vectors.sha256[:12]}...")
+                )
+            in_first, in_context = (bool(v) for v in arrays["word_vectors_use"])
+        dim = vectors.dim if vectors is not None else 0
         context = None
         if f"{_CONTEXT_PREFIX}roots" in arrays:
             context = BoostedTrees.from_arrays(arrays, _CONTEXT_PREFIX)
-            width = context_width(window)
+            width = context_width(window, dim if in_context else 0)
             if len(context.feature) and context.feature.max() >= width:
                 raise ValueError(f"the context trees read inputs beyond the {width} there are")
         word_coef = np.asarray(arrays["word_coef"])
         if len(word_coef) != n_features:
             raise ValueError(f"word_coef has {len(word_coef)} weights for {n_features} features")
-        width = dense_width(window)
+        char_ngrams = int(arrays["char_ngrams"]) if "char_ngrams" in arrays else 0
+        ngram_coef = np.asarray(arrays["ngram_coef"]) if char_ngrams else None
+        if ngram_coef is not None and len(ngram_coef) != n_features:
+            raise ValueError(f"ngram_coef has {len(ngram_coef)} weights for {n_features} features")
+        width = dense_width(window, dim if in_first else 0)
         for name in ("dense_mean", "dense_scale", "dense_coef"):
             if np.shape(arrays[name]) != (width,):
                 raise ValueError(f"{name} has shape {np.shape(arrays[name])}; expected ({width},)")
@@ -601,23 +725,43 @@ class Scorer:
             dense_coef=np.asarray(arrays["dense_coef"]),
             intercept=float(arrays["intercept"]),
             context=context,
+            vectors=vectors,
+            vectors_in_first_pass=in_first,
+            vectors_in_context=in_context,
+            char_ngrams=char_ngrams,
+            ngram_coef=ngram_coef,
         )
 
 
 _CONTEXT_PREFIX = "context_"
 
 
-def dense_width(window: int) -> int:
-    """Number of :func:`dense_signals` columns for ``window`` neighbours on each side."""
-    return len(shape_names(window)) + len(VOICE_NAMES) + len(PLACE_NAMES)
+def word_vectors_sha256(arrays) -> str | None:
+    """Fingerprint of the word-vector table a stored model reads, None if it reads none."""
+    if "word_vectors_sha256" not in arrays:
+        return None
+    return str(arrays["word_vectors_sha256"])
 
 
-def context_width(window: int) -> int:
-    """Number of :func:`context_inputs` columns for ``window`` neighbours on each side."""
+def dense_width(window: int, vector_dim: int = 0) -> int:
+    """Number of :func:`dense_signals` columns for ``window`` neighbours on each side, with
+    word vectors of ``vector_dim`` dimensions (0: none)."""
+    width = len(shape_names(window)) + len(VOICE_NAMES) + len(PLACE_NAMES)
+    if vector_dim:
+        width += (vector_dim + 1) + 2 * window * (vector_dim + 2)
+    return width
+
+
+def context_width(window: int, vector_dim: int = 0) -> int:
+    """Number of :func:`context_inputs` columns for ``window`` neighbours on each side, with
+    the paragraph's mean word vector of ``vector_dim`` dimensions (0: none)."""
     # Measured on a one-paragraph article, so it follows context_inputs' layout by construction.
     one = (np.zeros(1, dtype=np.int64), np.ones(1, dtype=np.int64))
     voice, extremes = np.zeros((1, len(VOICE_NAMES))), np.zeros((1, 2))
-    return context_inputs(np.full(1, 0.5), voice, one, window, extremes).shape[1]
+    vector_means = np.zeros((1, vector_dim + 1)) if vector_dim else None
+    return context_inputs(
+        np.full(1, 0.5), voice, one, window, extremes, vector_means=vector_means
+    ).shape[1]
 
 
 __all__ = [
@@ -635,4 +779,5 @@ __all__ = [
     "extremes_in_context",
     "sigmoid",
     "word_extremes",
+    "word_vectors_sha256",
 ]
