@@ -52,6 +52,14 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "reviewed blocks instead of the keyword pool, implant weight 1",
         {"augment": False, "blocks": BLOCKS, "implant_weight": 1.0},
     ),
+    "blocks-keyword-w1": (
+        "reviewed blocks and the keyword pool, implant weight 1",
+        {"blocks": BLOCKS, "implant_weight": 1.0},
+    ),
+    "blocks-all-w1": (
+        "reviewed blocks instead of the keyword pool, in every eligible article, weight 1",
+        {"augment": False, "blocks": BLOCKS, "blocks_rate": 1.0, "implant_weight": 1.0},
+    ),
 }
 #: Editorial recall on the reviewed test lines at which rankings are compared.
 MATCHED_RECALLS = (0.995, 0.999)
