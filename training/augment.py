@@ -263,13 +263,86 @@ def appeal_test_table(
     return implanted[implanted["article_id"].str.endswith("#appeal")]
 
 
+#: Share of train and validation articles that receive a reviewed block (``--blocks``).
+BLOCKS_RATE = 0.7
+
+
+def training_blocks(reviewed: pd.DataFrame, split: str, seed: int) -> pd.DataFrame:
+    """The reviewed appeal blocks a training run of split seed ``seed`` may implant in ``split``.
+
+    ``reviewed`` is the block corpus (``blocks_reviewed.parquet``); its ``split`` column is the
+    publishers' split under seed 0, the one the yardstick's implanted-block evaluation draws its
+    *test* blocks from. A block is taken only when its publisher is in ``split`` under seed 0
+    *and* under ``seed``, and is not withheld, so no evaluation block and no publisher of this
+    run's other splits is ever trained on.
+    """
+    from newsclean.training.blocks import appeal_blocks
+
+    if split == "test":
+        raise ValueError("test-split blocks are for evaluation only")
+    withheld = withheld_publishers()
+    lines = reviewed[~reviewed["domain"].isin(withheld)]
+    lines = lines[domain_split(lines["domain"], seed=seed) == split]
+    blocks = appeal_blocks(lines, split=split)
+    evaluation = set(reviewed.loc[reviewed["split"] == "test", "domain"])
+    # The evaluation's blocks are the test split's: a shared publisher would be a leak.
+    assert not set(blocks["domain"]) & (evaluation | withheld), "evaluation block in training"
+    return blocks
+
+
+def augment_with_blocks(
+    table: pd.DataFrame,
+    reviewed: pd.DataFrame | str | Path,
+    *,
+    seed: int = 0,
+    rate: float = BLOCKS_RATE,
+) -> pd.DataFrame:
+    """Implant reviewed appeal blocks, placed as publishers place them, into training articles.
+
+    Train-split blocks go into train-split articles and validation-split blocks into
+    validation-split articles (:func:`training_blocks`); the test split is untouched. Each
+    article receives a block with probability ``rate`` at a random placement of
+    :data:`newsclean.training.blocks.PLACEMENTS` (single line or 2-4-line box mid-story, top
+    banner, end block), never a block of its own publisher. Implanted lines are boilerplate with
+    ``dataset="implant"``, so they take the implant weight and are counted apart.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The labelled table with its ``split`` column.
+    reviewed : DataFrame or path
+        The reviewed block corpus or the path of ``blocks_reviewed.parquet``.
+    seed : int
+        The run's split seed; also seeds every random choice.
+    rate : float
+        Share of eligible articles that receive a block.
+    """
+    from newsclean.training.blocks import IMPLANTED, implant_at_random
+
+    if not isinstance(reviewed, pd.DataFrame):
+        reviewed = pd.read_parquet(reviewed)
+    rng = np.random.default_rng(seed + 7)  # apart from the keyword augmentation's draws
+    parts = []
+    for split, part in table.groupby("split", sort=False):
+        if split in ("train", "validation"):
+            blocks = training_blocks(reviewed, split, seed)
+            part = implant_at_random(part, blocks, rate=rate, rng=rng)
+            implanted = part[IMPLANTED].to_numpy(dtype=bool)
+            part.loc[implanted, ["dataset", "relabel"]] = IMPLANT
+            part = part.drop(columns=[IMPLANTED, "placement"])
+        parts.append(part)
+    return pd.concat(parts, ignore_index=True)
+
+
 __all__ = [
+    "BLOCKS_RATE",
     "IMPLANT",
     "IMPLANT_OTHER",
     "IMPLANT_WEIGHT",
     "POOL_REVIEW",
     "appeal_test_table",
     "augment_with_appeals",
+    "augment_with_blocks",
     "has_pools",
     "implant_blocks",
     "is_implanted",
@@ -277,4 +350,5 @@ __all__ = [
     "load_pools",
     "pool_files",
     "pool_review",
+    "training_blocks",
 ]

@@ -20,6 +20,8 @@ publisher, so an evaluation on test hosts uses test-split blocks only.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -80,6 +82,47 @@ def appeal_blocks(reviewed: pd.DataFrame, split: str | None = None) -> pd.DataFr
     )
 
 
+def _with_block(
+    host: pd.DataFrame, placement: str, block: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
+    """``host`` (index 0..n-1) with lines of ``block`` placed as ``placement`` says.
+
+    The implanted rows copy the host's other columns from its first row, are labelled
+    boilerplate with their block's kind, and are marked in the :data:`IMPLANTED` column;
+    ``position`` is renumbered. The one placement implementation for evaluation and training.
+    """
+    lines = _lines_for(placement, block, rng)
+    at = _insert_at(host, placement, rng)
+    implant = pd.DataFrame([host.iloc[0]] * len(lines)).reset_index(drop=True)
+    implant["text"] = lines["text"].to_numpy()
+    implant["label"] = "boilerplate"
+    if "kind" in host.columns:
+        implant["kind"] = lines["kind"].to_numpy()
+    merged = pd.concat(
+        [
+            host.iloc[:at].assign(**{IMPLANTED: False}),
+            implant.assign(**{IMPLANTED: True}),
+            host.iloc[at:].assign(**{IMPLANTED: False}),
+        ],
+        ignore_index=True,
+    )
+    merged["position"] = np.arange(len(merged))
+    return merged
+
+
+def _blocks_by_id(blocks: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], pd.Series]:
+    """Each block's lines in order, and each block's publisher."""
+    by_block = {
+        block_id: part.sort_values("line_in_block")
+        for block_id, part in blocks.groupby("block_id", sort=True)
+    }
+    return by_block, pd.Series({b: part["domain"].iloc[0] for b, part in by_block.items()})
+
+
+def _has_story(host: pd.DataFrame) -> bool:
+    return int((host["label"] == "editorial").sum()) >= MIN_STORY_PARAGRAPHS
+
+
 def implant_blocks(hosts: pd.DataFrame, blocks: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
     """One variant of every host article per placement, each with one implanted block.
 
@@ -100,45 +143,73 @@ def implant_blocks(hosts: pd.DataFrame, blocks: pd.DataFrame, *, seed: int = 0) 
         ``implanted`` (True for the implanted lines, labelled boilerplate with their kind).
     """
     rng = np.random.default_rng(seed)
-    by_block = {
-        block_id: part.sort_values("line_in_block")
-        for block_id, part in blocks.groupby("block_id", sort=True)
-    }
-    block_domain = pd.Series({b: part["domain"].iloc[0] for b, part in by_block.items()})
+    by_block, block_domain = _blocks_by_id(blocks)
     variants = []
     for doc_id, host in hosts.groupby("doc_id", sort=True):
         host = host.reset_index(drop=True)
-        if (host["label"] == "editorial").sum() < MIN_STORY_PARAGRAPHS:
+        if not _has_story(host):
             continue
         candidates = block_domain.index[block_domain != host["domain"].iloc[0]]
         for placement in PLACEMENTS:
             block = by_block[candidates[int(rng.integers(0, len(candidates)))]]
-            lines = _lines_for(placement, block, rng)
-            at = _insert_at(host, placement, rng)
-            implant = pd.DataFrame(
-                {
-                    "doc_id": doc_id,
-                    "domain": host["domain"].iloc[0],
-                    "text": lines["text"].to_numpy(),
-                    "label": "boilerplate",
-                    "kind": lines["kind"].to_numpy(),
-                }
-            )
-            variant = pd.concat(
-                [
-                    host.iloc[:at].assign(**{IMPLANTED: False}),
-                    implant.assign(**{IMPLANTED: True}),
-                    host.iloc[at:].assign(**{IMPLANTED: False}),
-                ],
-                ignore_index=True,
-            )
-            variant["position"] = np.arange(len(variant))
+            variant = _with_block(host, placement, block, rng)
             variant["placement"] = placement
             variant["article"] = f"{doc_id}#{placement}"
             variants.append(variant)
     if not variants:
         return pd.DataFrame(columns=[*hosts.columns, IMPLANTED, "placement", "article"])
     return pd.concat(variants, ignore_index=True)
+
+
+def implant_at_random(
+    table: pd.DataFrame,
+    blocks: pd.DataFrame,
+    *,
+    rate: float,
+    rng: np.random.Generator,
+    article: str = "article_id",
+) -> pd.DataFrame:
+    """Implant one block into a ``rate`` share of the articles, each at a random placement.
+
+    The training counterpart of :func:`implant_blocks`: the placement (one of
+    :data:`PLACEMENTS`, equally likely) and the block (never of the article's own publisher)
+    are drawn per article. Articles with fewer than :data:`MIN_STORY_PARAGRAPHS` editorial
+    paragraphs, or not drawn, pass unchanged.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Articles in order: ``article`` column, ``position``, ``text``, ``label``, ``domain``.
+    blocks : DataFrame
+        Block lines as :func:`appeal_blocks` gives them.
+    rate : float
+        Share of the eligible articles that receive a block.
+    rng : Generator
+        Source of every random choice.
+    article : str
+        The column naming each row's article.
+
+    Returns
+    -------
+    DataFrame
+        ``table``'s rows and the implanted ones, with the :data:`IMPLANTED` marker and
+        ``placement`` (None for rows of unchanged articles); positions renumbered in changed
+        articles.
+    """
+    if blocks.empty:
+        return table.assign(**{IMPLANTED: False, "placement": None})
+    by_block, block_domain = _blocks_by_id(blocks)
+    pieces = []
+    for _, host in table.groupby(article, sort=False):
+        host = host.reset_index(drop=True)
+        candidates = block_domain.index[block_domain != host["domain"].iloc[0]]
+        if not _has_story(host) or candidates.empty or rng.random() >= rate:
+            pieces.append(host.assign(**{IMPLANTED: False, "placement": None}))
+            continue
+        placement = PLACEMENTS[int(rng.integers(0, len(PLACEMENTS)))]
+        block = by_block[candidates[int(rng.integers(0, len(candidates)))]]
+        pieces.append(_with_block(host, placement, block, rng).assign(placement=placement))
+    return pd.concat(pieces, ignore_index=True)
 
 
 def implant_metrics(variants: pd.DataFrame, scores: np.ndarray, threshold: float) -> dict:
@@ -185,4 +256,55 @@ def implant_metrics(variants: pd.DataFrame, scores: np.ndarray, threshold: float
     }
 
 
-__all__ = ["IMPLANTED", "PLACEMENTS", "appeal_blocks", "implant_blocks", "implant_metrics"]
+def implant_report(
+    test_table: pd.DataFrame,
+    blocks: pd.DataFrame,
+    model: Any,
+    thresholds: dict[str, float],
+    *,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Test-split appeal blocks implanted into reviewed test articles, measured by placement.
+
+    Parameters
+    ----------
+    test_table : DataFrame
+        The reviewed test articles (:func:`~newsclean.training.yardstick.reviewed_table` rows).
+    blocks : DataFrame
+        Appeal lines of *test-split* publishers (:func:`appeal_blocks` with ``split="test"``).
+    model : str, ParagraphClassifier or None
+        What :func:`~newsclean.training.yardstick.score_table` scores with.
+    thresholds : dict
+        Name -> threshold; :func:`implant_metrics` is reported at each.
+    seed : int
+        Seed of :func:`implant_blocks`.
+
+    Returns
+    -------
+    dict
+        ``n_blocks``, ``n_block_publishers`` and ``by_threshold`` (name -> metrics).
+    """
+    from newsclean.training.yardstick import score_table
+
+    variants = implant_blocks(test_table, blocks, seed=seed)
+    variants["article"] = pd.factorize(variants["article"])[0]
+    scores = score_table(variants, model)
+    return {
+        "n_blocks": int(blocks["block_id"].nunique()),
+        "n_block_publishers": int(blocks["domain"].nunique()),
+        "by_threshold": {
+            name: implant_metrics(variants, scores, threshold)
+            for name, threshold in thresholds.items()
+        },
+    }
+
+
+__all__ = [
+    "IMPLANTED",
+    "PLACEMENTS",
+    "appeal_blocks",
+    "implant_at_random",
+    "implant_blocks",
+    "implant_metrics",
+    "implant_report",
+]

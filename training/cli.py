@@ -37,6 +37,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not implant appeal blocks into training articles",
     )
     data.add_argument(
+        "--blocks",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="also implant the reviewed appeal blocks of this blocks_reviewed.parquet "
+        "(train-split publishers into train articles), at every placement",
+    )
+    data.add_argument(
         "--implant-weight",
         type=float,
         default=None,
@@ -86,6 +94,10 @@ def validate_args(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         parser.error(f"--data is required (or set ${DATA_ENV})")
     if not Path(args.data).exists():
         parser.error(f"--data {args.data} does not exist")
+    if args.blocks is not None and not Path(args.blocks).is_file():
+        parser.error(
+            f"--blocks {args.blocks} is not a file (build it: python -m benchmarks.blocks.build)"
+        )
     if args.sample is not None and args.sample < 100:
         parser.error("--sample must be at least 100")
     from newsclean.extras import missing_extra
@@ -158,6 +170,7 @@ def run_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         export=args.export,
         augment=args.augment,
+        blocks=args.blocks,
         **({} if args.implant_weight is None else {"implant_weight": args.implant_weight}),
         model_params=args.model_params,
         note=args.note,

@@ -17,10 +17,12 @@ import pandas as pd
 from newsclean.features.table import TABLE_COLUMNS
 from newsclean.training.augment import (
     AUGMENT_RATE,
+    BLOCKS_RATE,
     IMPLANT_WEIGHT,
     TRAIN_APPEAL_LINES,
     appeal_test_table,
     augment_with_appeals,
+    augment_with_blocks,
     has_pools,
     is_implanted,
     load_pools,
@@ -77,6 +79,9 @@ class TrainConfig:
     augment_rate: float = AUGMENT_RATE
     augment_lines: tuple[int, int] = TRAIN_APPEAL_LINES
     implant_weight: float = IMPLANT_WEIGHT
+    #: The reviewed appeal-block corpus (``blocks_reviewed.parquet``) to implant, or None.
+    blocks: Path | None = None
+    blocks_rate: float = BLOCKS_RATE
     note: str | None = None
     model_params: dict[str, Any] = field(default_factory=dict)
 
@@ -112,6 +117,10 @@ def load_yardstick(config: TrainConfig) -> pd.DataFrame | None:
 def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
     """Load, sample, split and augment the labelled data.
 
+    Augmentation: the keyword-mined appeal pool (``config.augment``) and, with
+    ``config.blocks``, the reviewed appeal blocks of train- and validation-split publishers
+    (:func:`~newsclean.training.augment.augment_with_blocks`).
+
     Returns the table, the appeal test table (held-out articles with held-out appeal lines
     implanted; None without the shared data's appeal pool) and the data's digest
     (:func:`~newsclean.training.data.digest_data_files`).
@@ -134,6 +143,11 @@ def prepare_table(config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame | Non
                 rate=config.augment_rate,
                 appeal_lines=config.augment_lines,
             )
+    if config.blocks is not None:
+        files = [*files, Path(config.blocks)]
+        table = augment_with_blocks(
+            table, Path(config.blocks), seed=config.seed, rate=config.blocks_rate
+        )
     return table, appeal_table, digest_data_files(files)
 
 
@@ -282,6 +296,8 @@ def run_training(config: TrainConfig) -> TrainResult:
                 "augment_rate": config.augment_rate,
                 "augment_lines": str(config.augment_lines),
                 "implant_weight": config.implant_weight,
+                "blocks": str(config.blocks) if config.blocks else None,
+                "blocks_rate": config.blocks_rate,
                 "data": str(config.data),
                 "sample": config.sample,
                 "seed": config.seed,

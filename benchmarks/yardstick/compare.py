@@ -4,7 +4,9 @@ Each variant is trained on the shared data with split seeds 0, 1 and 2 (the yard
 publishers are withheld from every one), its threshold chosen on the reviewed validation
 articles, and measured on the reviewed test articles: at its balanced threshold, and at the
 thresholds that keep 99.5 % and 99.9 % of the test story lines (the fair comparison of two
-rankings). Each run is logged to the MLflow experiment ``newsclean-yardstick-compare``.
+rankings). The same two thresholds are read on reviewed appeal blocks of test-split publishers
+implanted into the test articles (:func:`~newsclean.training.blocks.implant_report`), by
+placement. Each run is logged to the MLflow experiment ``newsclean-yardstick-compare``.
 
     python -m benchmarks.yardstick.compare --variants baseline [NAME ...] [--seeds 0 1 2]
 
@@ -23,9 +25,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
+from newsclean.features.table import TABLE_COLUMNS
+from newsclean.training.augment import training_blocks
+from newsclean.training.blocks import PLACEMENTS, appeal_blocks, implant_blocks, implant_report
 from newsclean.training.evaluate import choose_threshold
 from newsclean.training.train import TrainConfig, fit_and_evaluate, load_yardstick, prepare_table
 from newsclean.training.yardstick import yardstick_metrics
+
+from benchmarks.yardstick.evaluate import BLOCKS
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "benchmarks" / "results"
@@ -33,7 +41,11 @@ EXPERIMENT = "newsclean-yardstick-compare"
 
 #: name -> (what it changes, TrainConfig fields to override). Add a variant here, then run it.
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
-    "baseline": ("the shipped design, defaults", {}),
+    "baseline": ("the design's defaults (character 4-grams on since issue 22)", {}),
+    "no-char-ngrams": (
+        "the design before issue 22: no character n-grams",
+        {"model_params": {"char_ngrams": 0}},
+    ),
     "no-augment": ("no implanted appeal blocks", {"augment": False}),
     "vectors-first": (
         "GloVe 50-d mean vectors (own, 2 neighbours each side) in the first pass",
@@ -59,13 +71,63 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "character 4-grams in the first pass, GloVe own mean vector in the context pass",
         {"model_params": {"char_ngrams": 4, "word_vectors": "context"}},
     ),
+    "blocks": (
+        "reviewed blocks at every placement instead of the keyword pool",
+        {"augment": False, "blocks": BLOCKS},
+    ),
+    "blocks-keyword": ("reviewed blocks and the keyword pool", {"blocks": BLOCKS}),
+    "blocks-w1": (
+        "reviewed blocks instead of the keyword pool, implant weight 1",
+        {"augment": False, "blocks": BLOCKS, "implant_weight": 1.0},
+    ),
+    "blocks-keyword-w1": (
+        "reviewed blocks and the keyword pool, implant weight 1",
+        {"blocks": BLOCKS, "implant_weight": 1.0},
+    ),
+    "blocks-all-w1": (
+        "reviewed blocks instead of the keyword pool, in every eligible article, weight 1",
+        {"augment": False, "blocks": BLOCKS, "blocks_rate": 1.0, "implant_weight": 1.0},
+    ),
 }
 #: Editorial recall on the reviewed test lines at which rankings are compared.
 MATCHED_RECALLS = (0.995, 0.999)
+#: Thresholds the implanted-block metrics are summarised at.
+IMPLANT_POINTS = ("balanced", "0.995")
+#: Implanted-block numbers in the summary: name -> how to read it from implant_metrics.
+IMPLANT_NUMBERS = {
+    "removed": lambda m: m["implanted_removed"]["removed"],
+    **{p: (lambda m, p=p: m["by_placement"][p]["removed"]) for p in PLACEMENTS},
+    "story_kept": lambda m: m["story_kept"],
+    "fully_clean": lambda m: m["articles_fully_clean"],
+}
+
+
+def context_overrule(model, test_table: pd.DataFrame, blocks: pd.DataFrame, threshold: float):
+    """How the context pass treats implanted single lines mid-story, at ``threshold``.
+
+    The variants are :func:`implant_report`'s (same seed); ``overruled`` is the share of those
+    lines the first pass removes (``score_raw``) but the final score keeps, ``rescued`` the
+    reverse.
+    """
+    variants = implant_blocks(test_table, blocks, seed=0)
+    variants = variants[variants["placement"] == "single_mid"].reset_index(drop=True)
+    scored = model.score_paragraphs(
+        variants.assign(article_id=variants["article"])[list(TABLE_COLUMNS)]
+    )
+    lines = variants["implanted"].to_numpy(dtype=bool)
+    first = scored["score_raw"].to_numpy()[lines] >= threshold
+    final = scored["score"].to_numpy()[lines] >= threshold
+    return {
+        "n": int(lines.sum()),
+        "first_pass_removed": float(first.mean()),
+        "final_removed": float(final.mean()),
+        "overruled": float((first & ~final).mean()),
+        "rescued": float((~first & final).mean()),
+    }
 
 
 def measure(config: TrainConfig) -> dict[str, Any]:
-    """Train one variant with one seed; its yardstick metrics."""
+    """Train one variant with one seed; its yardstick and implanted-block metrics."""
     start = time.perf_counter()
     table, appeal_table, fingerprint = prepare_table(config)
     yardstick = load_yardstick(config)
@@ -77,16 +139,28 @@ def measure(config: TrainConfig) -> dict[str, Any]:
     story = (test["label"] == "editorial").to_numpy()
     scores = test["score"].to_numpy()
     labelled = (test["label"] != "either").to_numpy()
-    matched = {}
+    matched, thresholds = {}, {"balanced": result.threshold}
     for recall in MATCHED_RECALLS:
         threshold = choose_threshold(~story[labelled], scores[labelled], recall)
+        thresholds[str(recall)] = threshold
         matched[str(recall)] = yardstick_metrics(test, scores, threshold)["overall"]
+    reviewed_blocks = pd.read_parquet(BLOCKS)
+    blocks = appeal_blocks(reviewed_blocks, split="test")
+    if config.blocks is not None:  # never evaluate on a publisher whose blocks were trained on
+        trained = set(training_blocks(reviewed_blocks, "train", config.seed)["domain"])
+        trained |= set(training_blocks(reviewed_blocks, "validation", config.seed)["domain"])
+        assert not trained & set(blocks["domain"]), (
+            "training and evaluation blocks share a publisher"
+        )
+    implanted = implant_report(test, blocks, result.model, thresholds)
     return {
         "seed": config.seed,
         "seconds": round(time.perf_counter() - start, 1),
         "operating_points": result.operating_points,
         "balanced": result.yardstick,
         "matched": matched,
+        "implanted_blocks": implanted,
+        "single_mid_context": context_overrule(result.model, test, blocks, result.threshold),
     }
 
 
@@ -96,14 +170,33 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, float]:
     def mean(get) -> float:
         return float(np.mean([get(r) for r in runs]))
 
-    return {
-        "editorial_recall": mean(lambda r: r["balanced"]["overall"]["editorial_recall"]),
-        "boilerplate_recall": mean(lambda r: r["balanced"]["overall"]["boilerplate_recall"]),
-        "boilerplate_f1": mean(lambda r: r["balanced"]["overall"]["boilerplate_f1"]),
-        "articles_fully_clean": mean(lambda r: r["balanced"]["overall"]["articles_fully_clean"]),
-        "boilerplate_recall_at_0.995": mean(lambda r: r["matched"]["0.995"]["boilerplate_recall"]),
-        "boilerplate_recall_at_0.999": mean(lambda r: r["matched"]["0.999"]["boilerplate_recall"]),
-    }
+    return (
+        {
+            "editorial_recall": mean(lambda r: r["balanced"]["overall"]["editorial_recall"]),
+            "boilerplate_recall": mean(lambda r: r["balanced"]["overall"]["boilerplate_recall"]),
+            "boilerplate_f1": mean(lambda r: r["balanced"]["overall"]["boilerplate_f1"]),
+            "articles_fully_clean": mean(
+                lambda r: r["balanced"]["overall"]["articles_fully_clean"]
+            ),
+            "boilerplate_recall_at_0.995": mean(
+                lambda r: r["matched"]["0.995"]["boilerplate_recall"]
+            ),
+            "boilerplate_recall_at_0.999": mean(
+                lambda r: r["matched"]["0.999"]["boilerplate_recall"]
+            ),
+        }
+        | {
+            f"implanted_{key}_at_{point}": mean(
+                lambda r, get=get, point=point: get(r["implanted_blocks"]["by_threshold"][point])
+            )
+            for point in IMPLANT_POINTS
+            for key, get in IMPLANT_NUMBERS.items()
+        }
+        | {
+            f"single_mid_{key}": mean(lambda r, key=key: r["single_mid_context"][key])
+            for key in ("first_pass_removed", "final_removed", "overruled")
+        }
+    )
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -120,10 +213,40 @@ def markdown(report: dict[str, Any]) -> str:
         for name, v in report["variants"].items()
     ]
     seeds = ", ".join(map(str, report["seeds"]))
+    implant_head = (
+        "| variant | threshold | appeal lines removed | single_mid | box_mid | top_banner "
+        "| end_block | story kept | articles fully clean |\n"
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+    )
+    implant_rows = []
+    for name, v in report["variants"].items():
+        for point in IMPLANT_POINTS:
+            m = v["mean"]
+            numbers = " | ".join(
+                f"{m[f'implanted_{key}_at_{point}']:.3f}" for key in IMPLANT_NUMBERS
+            )
+            label = "balanced" if point == "balanced" else f"{float(point):.1%} story kept"
+            implant_rows.append(f"| {name} | {label} | {numbers} |")
+    context_head = (
+        "| variant | removed by the first pass | removed in the end | overruled by the context "
+        "pass |\n|---|---:|---:|---:|"
+    )
+    context_rows = [
+        f"| {name} | {v['mean']['single_mid_first_pass_removed']:.3f} | "
+        f"{v['mean']['single_mid_final_removed']:.3f} | {v['mean']['single_mid_overruled']:.3f} |"
+        for name, v in report["variants"].items()
+    ]
     return (
         f"# Variants on the reviewed yardstick (means over split seeds {seeds})\n\n"
         f"Machine: {report['machine']}. Balanced threshold chosen on reviewed validation.\n\n"
         + "\n".join([head, *rows])
+        + "\n\nReviewed appeal blocks of test-split publishers implanted into the reviewed test "
+        'articles (one variant per article and placement); "99.5 % story kept" is the '
+        "threshold keeping 99.5 % of the reviewed test story lines:\n\n"
+        + "\n".join([implant_head, *implant_rows])
+        + "\n\nImplanted single lines mid-story at the balanced threshold, first pass "
+        "(`score_raw`) against the final score:\n\n"
+        + "\n".join([context_head, *context_rows])
         + "\n"
     )
 
@@ -141,6 +264,8 @@ def main(argv: list[str] | None = None) -> None:
         "seeds": args.seeds,
         "variants": {},
     }
+    stem = "compare_" + "_".join(args.variants)
+    args.out.mkdir(parents=True, exist_ok=True)
     for name in args.variants:
         what, overrides = VARIANTS[name]
         runs = []
@@ -158,12 +283,18 @@ def main(argv: list[str] | None = None) -> None:
                     mlflow.log_params({"variant": name, "seed": seed} | overrides)
                     mlflow.log_metrics(
                         {f"yardstick_{k}": v for k, v in run["balanced"]["overall"].items()}
+                        | {
+                            f"implanted_{key}_at_{point}": get(
+                                run["implanted_blocks"]["by_threshold"][point]
+                            )
+                            for point in IMPLANT_POINTS
+                            for key, get in IMPLANT_NUMBERS.items()
+                        }
                     )
         report["variants"][name] = {"what": what, "runs": runs, "mean": summary(runs)}
-    stem = "compare_" + "_".join(args.variants)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n")
-    (args.out / f"{stem}.md").write_text(markdown(report))
+        # Written after every variant, so a long comparison cut short keeps what it measured.
+        (args.out / f"{stem}.json").write_text(json.dumps(report, indent=1) + "\n")
+        (args.out / f"{stem}.md").write_text(markdown(report))
     print(markdown(report))
 
 

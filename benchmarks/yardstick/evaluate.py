@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from newsclean.training.blocks import appeal_blocks, implant_blocks, implant_metrics
+from newsclean.training.blocks import appeal_blocks, implant_report
 from newsclean.training.evaluate import plot_confusion, plot_pr_curve
 from newsclean.training.yardstick import (
     OPERATING_POINTS,
@@ -53,22 +53,6 @@ def peer_scores(table: pd.DataFrame) -> dict[str, np.ndarray]:
             removed[part.index.to_numpy()] = [label == "boilerplate" for label in labels]
         out[name] = removed
     return out
-
-
-def implant_report(test_table: pd.DataFrame, model: str | None, thresholds: dict) -> dict:
-    """Test-split appeal blocks implanted into the reviewed test articles, by placement."""
-    blocks = appeal_blocks(pd.read_parquet(BLOCKS), split="test")
-    variants = implant_blocks(test_table, blocks, seed=0)
-    variants["article"] = pd.factorize(variants["article"])[0]
-    scores = score_table(variants, model)
-    return {
-        "n_blocks": int(blocks["block_id"].nunique()),
-        "n_block_publishers": int(blocks["domain"].nunique()),
-        "by_threshold": {
-            name: implant_metrics(variants, scores, threshold)
-            for name, threshold in thresholds.items()
-        },
-    }
 
 
 def run(
@@ -113,7 +97,8 @@ def run(
         },
     }
     if BLOCKS.exists():
-        report["implanted_blocks_test"] = implant_report(test_table, model, thresholds)
+        blocks = appeal_blocks(pd.read_parquet(BLOCKS), split="test")
+        report["implanted_blocks_test"] = implant_report(test_table, blocks, model, thresholds)
     return report, test_table, scores[test]
 
 
