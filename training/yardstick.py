@@ -29,14 +29,18 @@ NOT_NEWS_FILE = REVIEWED / "not_news.csv"
 OPERATING_POINTS = {"precise": 0.999, "balanced": 0.995, "aggressive": 0.98}
 #: The reviewed labels; ``either`` is left out of scoring, as LABELS.md says.
 REVIEW_LABELS = ("editorial", "boilerplate", "either")
-#: The kinds of boilerplate a reviewer assigns (README in ``reviewed/``).
-KINDS = (
+#: The kinds of boilerplate that are appeals and teasers (the appeal-block corpus's kinds).
+APPEAL_KINDS = (
     "donation",
     "subscription",
     "newsletter",
     "registration",
     "app_follow_share",
     "teaser",
+)
+#: The kinds of boilerplate a reviewer assigns (README in ``reviewed/``).
+KINDS = (
+    *APPEAL_KINDS,
     "navigation",
     "legal",
     "ad",
@@ -264,6 +268,7 @@ def yardstick_metrics(table: pd.DataFrame, scores: np.ndarray, threshold: float)
 
 
 __all__ = [
+    "APPEAL_KINDS",
     "KINDS",
     "OPERATING_POINTS",
     "REVIEW_LABELS",

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pandas as pd
 from newsclean.training.split import domain_split
-from newsclean.training.yardstick import ARTICLES_FILE, reserved_publishers
+from newsclean.training.yardstick import APPEAL_KINDS, ARTICLES_FILE, reserved_publishers
 
 from .rules import (
     Gold,
@@ -80,14 +80,6 @@ REVIEW_COLUMNS = [
     "note",
 ]
 LABELS = ("appeal", "not")
-APPEAL_KINDS = (
-    "donation",
-    "subscription",
-    "newsletter",
-    "registration",
-    "app_follow_share",
-    "teaser",
-)
 #: Why a line is not an appeal: the data/yardstick kinds that are not appeals, ``story`` (text of
 #: the article itself or of a caption) and ``other``.
 NOT_REASONS = ("navigation", "legal", "ad", "comment", "meta", "story", "other")

@@ -10,7 +10,6 @@ data's page view cuts them, and keep their order.
 
 from __future__ import annotations
 
-import hashlib
 import html as htmlmod
 import re
 import unicodedata
@@ -21,6 +20,7 @@ from pathlib import Path
 import lxml.html
 from lxml import etree
 from lxml.cssselect import CSSSelector
+from newsclean.training.yardstick import text_sha  # noqa: F401 (the rules' line hash)
 
 #: class / id fragments of boxes that appeal to the reader or point away from the story, with the
 #: kind (data/yardstick/README.md vocabulary) a block of that name usually is. First match wins.
@@ -106,17 +106,6 @@ class BlockLine:
     line_in_block: int
     text: str
     rule: Rule
-
-
-def text_sha(text: str) -> str:
-    """First 16 hex digits of the SHA-256 of ``text``'s UTF-8 bytes.
-
-    Examples
-    --------
-    >>> text_sha("Sign up")
-    '5e2b8e96503d722e'
-    """
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def normalise(text: str) -> str:
