@@ -50,7 +50,8 @@ MLFLOW_SCHEMES = ("models:/", "runs:/", "mlflow-artifacts:/")
 
 #: What :func:`clean_texts` and :func:`clean_frame` do with a value that is not a ``str``.
 INVALID_POLICIES = ("raise", "keep")
-_INVALID_HINT = "pass invalid='keep' to pass such values through unchanged"
+#: The hint an error about a value that is not a ``str`` gives (see :func:`check_text`).
+INVALID_HINT = "pass invalid='keep' to pass such values through unchanged"
 
 _scorers: dict[tuple[str, ...], tuple[Scorer, dict]] = {}
 _cache_lock = threading.RLock()
@@ -220,7 +221,12 @@ def _resolve(
     return scorer, default if threshold is None else check_threshold(threshold)
 
 
-def _check_text(text: object, where: str = "text", hint: str = "") -> str:
+def check_text(text: object, where: str = "text", hint: str = "") -> str:
+    """Return ``text`` if it is a ``str``; otherwise raise a ``TypeError`` naming ``where``.
+
+    Integrations (:mod:`newsclean.integrations`) use it to name a value the way their own
+    container does (a dataset row, a column and index), with ``hint`` saying what to do.
+    """
     if isinstance(text, str):
         return text
     tail = f" ({hint})" if hint else ""
@@ -231,7 +237,8 @@ def _check_text(text: object, where: str = "text", hint: str = "") -> str:
     raise TypeError(f"{where} must be str, got {type(text).__name__}{tail}")
 
 
-def _check_invalid_policy(invalid: object) -> None:
+def check_invalid_policy(invalid: object) -> None:
+    """Raise a ``ValueError`` unless ``invalid`` is one of :data:`INVALID_POLICIES`."""
     if invalid not in INVALID_POLICIES:
         raise ValueError(f"invalid must be one of {INVALID_POLICIES}, got {invalid!r}")
 
@@ -318,7 +325,7 @@ def clean_texts(
             f"texts must be a sequence of str, got {type(texts).__name__}: use clean() for one text"
         )
     texts = list(texts)  # also takes a generator, which the loops below would read twice
-    _check_invalid_policy(invalid)
+    check_invalid_policy(invalid)
     scorer, cut = _resolve(model, threshold, mode)
     if memory is not None:
         domains = _check_memory(memory, domains, len(texts))
@@ -328,7 +335,7 @@ def clean_texts(
     for i, text in enumerate(texts):
         if not valid[i]:
             if invalid == "raise":
-                _check_text(text, f"texts[{i}]", hint=_INVALID_HINT)
+                check_text(text, f"texts[{i}]", hint=INVALID_HINT)
             spans_by_article.append([])
             continue
         _warn_if_html(text)
@@ -422,7 +429,7 @@ def classify(
     ['Headline', 'First paragraph.']
     """
     return clean_texts(
-        [_check_text(text)],
+        [check_text(text)],
         model=model,
         threshold=threshold,
         mode=mode,
@@ -462,7 +469,7 @@ def clean(
     ''
     """
     return clean_texts(
-        [_check_text(text)],
+        [check_text(text)],
         model=model,
         threshold=threshold,
         mode=mode,
@@ -512,16 +519,16 @@ def clean_frame(
             f"the frame already has a column {column}_paragraphs, which annotate=True would "
             "overwrite: drop or rename it first"
         )
-    _check_invalid_policy(invalid)
+    check_invalid_policy(invalid)
     values = df[column].tolist()
     if invalid == "raise":  # name the bad row by its index label, before any work
         for label, value in zip(df.index, values):
             if value is None or (isinstance(value, float) and value != value):  # None or NaN
                 raise TypeError(
                     f"{column}[{label!r}] is missing (None or NaN): fill or drop missing texts "
-                    f"first, or {_INVALID_HINT}"
+                    f"first, or {INVALID_HINT}"
                 )
-            _check_text(value, f"{column}[{label!r}]", hint=_INVALID_HINT)
+            check_text(value, f"{column}[{label!r}]", hint=INVALID_HINT)
     domains = None
     if memory is not None:
         if domain_column is None:
@@ -549,8 +556,11 @@ def clean_frame(
 
 
 __all__ = [
+    "INVALID_HINT",
     "CleanResult",
     "Paragraph",
+    "check_invalid_policy",
+    "check_text",
     "classify",
     "clean",
     "clean_frame",

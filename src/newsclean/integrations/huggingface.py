@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from newsclean.predict import _INVALID_HINT, _check_invalid_policy, _check_text, clean_texts
+from newsclean.predict import INVALID_HINT, check_invalid_policy, check_text, clean_texts
 
 if TYPE_CHECKING:
     from newsclean.classifier import ParagraphClassifier
@@ -83,12 +83,12 @@ def clean_batch(
     """
     if column not in batch:
         raise KeyError(f"column {column!r} not in the batch; columns are {list(batch)}")
-    _check_invalid_policy(invalid)
+    check_invalid_policy(invalid)
     texts = list(batch[column])
     if invalid == "raise":  # name the dataset row, not the position in clean_texts' batch
         for position, value in enumerate(texts):
             row = f"row {indices[position]}" if indices is not None else f"batch row {position}"
-            _check_text(value, f"{column!r} at {row}", hint=_INVALID_HINT)
+            check_text(value, f"{column!r} at {row}", hint=INVALID_HINT)
     results = clean_texts(texts, model=model, threshold=threshold, invalid="keep")
     output = output_column or column
     columns: dict[str, list[Any]] = {output: [r.text for r in results]}
