@@ -310,7 +310,7 @@ def test_training_on_the_shared_data_is_judged_on_the_reviewed_yardstick(
     assert exited.value.code == 0
     card = json.loads((out / "model_card.json").read_text())
     assert set(card["operating_points"]) == set(OPERATING_POINTS)
-    assert card["threshold"] == card["operating_points"]["balanced"]
+    assert card["threshold"] == card["operating_points"]["precise"]
     assert card["yardstick"]["n_articles"] >= 200
     assert 0 < card["yardstick"]["overall"]["editorial_recall"] <= 1
     import mlflow
