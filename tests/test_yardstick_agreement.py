@@ -140,3 +140,17 @@ def test_sample_is_seeded_per_split_and_skips_pages_that_are_not_news():
     assert set(again["doc_id"]) == set(sample["doc_id"])
     other = second_pass_sample(articles, excluded=set(), seed=6, sizes={"test": 5})
     assert len(other) == 5
+
+
+def test_articles_added_after_the_draw_do_not_change_the_sample(monkeypatch):
+    from benchmarks.yardstick import agreement
+
+    monkeypatch.setattr(agreement, "SAMPLED_FROM", {"test": 6})
+    articles = pd.DataFrame({"split": ["test"] * 6, "doc_id": [f"t{i}" for i in range(6)]})
+    sample = second_pass_sample(articles, excluded=set(), seed=5, sizes={"test": 3})
+    # later articles sort before the first ones by doc_id, so only the cut-off keeps them out
+    grown = pd.concat(
+        [articles, pd.DataFrame({"split": ["test"] * 4, "doc_id": [f"a{i}" for i in range(4)]})]
+    )
+    again = second_pass_sample(grown, excluded=set(), seed=5, sizes={"test": 3})
+    assert again["doc_id"].tolist() == sample["doc_id"].tolist()

@@ -47,6 +47,10 @@ RESULTS = REPO / "benchmarks" / "results" / "yardstick_agreement"
 #: Seed and size per split of the articles the second pass reviews.
 SAMPLE_SEED = 21
 SAMPLE_SIZES = {"test": 40, "validation": 20}
+#: How many articles each split had when the sample was drawn. The article choice is
+#: prefix-stable, so articles added later (numbered from here on) stay out of the pool and the
+#: draw does not change.
+SAMPLED_FROM = {"test": 230, "validation": 150}
 REVIEWER = (
     "model-assisted: Claude (Anthropic), blind second pass, whole article read against LABELS.md"
 )
@@ -64,10 +68,10 @@ def second_pass_sample(
 ) -> pd.DataFrame:
     """The articles the second pass reviews: a seeded random sample per split.
 
-    Within each split the news articles (``excluded`` pages, by default ``not_news.csv``, left
-    out) are sorted by ``doc_id`` and drawn without replacement by one
-    ``numpy.random.default_rng(seed)``, test first, so the sample does not depend on the order
-    of ``articles.csv``.
+    Within each split the news articles among the first :data:`SAMPLED_FROM` (``excluded``
+    pages, by default ``not_news.csv``, left out) are sorted by ``doc_id`` and drawn without
+    replacement by one ``numpy.random.default_rng(seed)``, test first, so the sample does not
+    depend on the order of ``articles.csv``.
 
     Returns
     -------
@@ -81,7 +85,11 @@ def second_pass_sample(
     rng = np.random.default_rng(seed)
     parts = []
     for split, size in (sizes or SAMPLE_SIZES).items():
-        pool = chosen[(chosen["split"] == split) & ~chosen["doc_id"].isin(skip)]
+        pool = chosen[
+            (chosen["split"] == split)
+            & (chosen["number"] < SAMPLED_FROM[split])
+            & ~chosen["doc_id"].isin(skip)
+        ]
         pool = pool.sort_values("doc_id").reset_index(drop=True)
         drawn = rng.choice(len(pool), size=size, replace=False)
         parts.append(pool.iloc[np.sort(drawn)])
