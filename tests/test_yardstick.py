@@ -248,3 +248,11 @@ def test_raising_a_target_only_appends_articles():
     assert more["doc_id"].head(6).tolist() == fewer["doc_id"].tolist()
     # every publisher gets its first article before any gets a second
     assert more["domain"].head(5).nunique() == 5
+
+
+def test_validation_has_150_reviewed_news_articles():
+    """Issue 21: thresholds are chosen on at least 150 reviewed validation news articles."""
+    articles = yardstick_articles()
+    validation = set(articles.loc[articles["split"] == "validation", "doc_id"])
+    reviewed = set(yardstick.read_reviews()["doc_id"])
+    assert len((validation & reviewed) - yardstick.not_news()) >= 150
