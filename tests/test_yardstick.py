@@ -233,3 +233,26 @@ def test_pages_found_not_news_are_left_out_of_the_headline(tmp_path, monkeypatch
     assert reviewed_table(tmp_path, tmp_path / "review", articles).empty
     everything = reviewed_table(tmp_path, tmp_path / "review", articles, news_only=False)
     assert len(everything) == len(STORY)
+
+
+def test_raising_a_target_only_appends_articles():
+    from benchmarks.yardstick.select_articles import choose
+
+    pages = pd.DataFrame(
+        {
+            "doc_id": [f"page-{i}" for i in range(12)],
+            "domain": [f"publisher-{i % 5}.test" for i in range(12)],
+        }
+    )
+    fewer, more = choose(pages, 6), choose(pages, 9)
+    assert more["doc_id"].head(6).tolist() == fewer["doc_id"].tolist()
+    # every publisher gets its first article before any gets a second
+    assert more["domain"].head(5).nunique() == 5
+
+
+def test_validation_has_150_reviewed_news_articles():
+    """Issue 21: thresholds are chosen on at least 150 reviewed validation news articles."""
+    articles = yardstick_articles()
+    validation = set(articles.loc[articles["split"] == "validation", "doc_id"])
+    reviewed = set(yardstick.read_reviews()["doc_id"])
+    assert len((validation & reviewed) - yardstick.not_news()) >= 150
