@@ -292,7 +292,8 @@ def clean_texts(
         on reviewed articles of unseen publishers for editorial recall 0.999, 0.995 (the
         model's own threshold) and 0.98; not together with ``threshold``.
     annotate : bool, default=False
-        Fill :attr:`CleanResult.paragraphs`.
+        Fill :attr:`CleanResult.paragraphs` (with each removed paragraph's ``kind`` when the
+        model has a kind head; only then is the head run).
     memory : PublisherMemory, optional
         Per-domain paragraph counts from earlier articles (or a first pass over the dump): a
         paragraph found in at least ``memory.min_support`` articles of its domain is also
