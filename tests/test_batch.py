@@ -543,7 +543,7 @@ def test_jsonl_round_trip_keeps_fields(tmp_path, tiny_model_dir):
     assert _without(got, "clean", "clean_paragraphs") == records
     assert list(got[0]) == [*records[0], "clean", "clean_paragraphs"]
     assert all(
-        set(p) == {"index", "start", "end", "score", "score_raw", "label"}
+        set(p) == {"index", "start", "end", "score", "score_raw", "label", "kind"}
         for r in got
         for p in r["clean_paragraphs"]
     )

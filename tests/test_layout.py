@@ -16,7 +16,7 @@ above):
 0. leaves: ``atomic``, ``labels``, ``jsonsafe``, ``_version``, ``extras`` (optional
    dependencies) and the featurisers' ``features`` package (which imports nothing else of
    newsclean);
-1. ``scorer`` (a fitted model's arithmetic);
+1. ``scorer`` and ``kinds`` (a fitted model's arithmetic, its kind head included);
 2. ``models`` (artefact files) and ``memory`` (the publisher memory);
 3. ``classifier`` (the scikit-learn estimator);
 4. ``predict`` (cleaning with a loaded model);
@@ -57,7 +57,7 @@ LAYERS: list[tuple[str, ...]] = [
         "newsclean.extras",
         "newsclean.features",
     ),
-    ("newsclean.scorer",),
+    ("newsclean.scorer", "newsclean.kinds"),
     ("newsclean.models", "newsclean.memory"),
     ("newsclean.classifier",),
     ("newsclean.predict",),

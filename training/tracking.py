@@ -25,6 +25,7 @@ PARAGRAPH_MODEL_PACKAGES = (*CLEANER_PACKAGES, "skops")
 #: own and the trees of scikit-learn's gradient boosting.
 SKOPS_TRUSTED_TYPES = [
     "newsclean.classifier.ParagraphClassifier",
+    "newsclean.kinds.KindHead",
     "newsclean.scorer.BoostedTrees",
     "newsclean.scorer.Scorer",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",

@@ -6,6 +6,7 @@ registration and export around it.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -43,6 +44,15 @@ from newsclean.training.evaluate import (
     evaluate_by,
     selection_score,
     thin_threshold_warning,
+)
+from newsclean.training.kinds import (
+    fit_kind_head,
+    head_kind,
+    is_kind_line,
+    kind_metrics,
+    kind_training_lines,
+    load_blocks,
+    plot_kind_confusion,
 )
 from newsclean.training.split import domain_split
 from newsclean.training.yardstick import (
@@ -107,6 +117,9 @@ class TrainResult:
     operating_points: dict[str, float] = field(default_factory=dict)
     #: The yardstick's rows with the model's ``score`` (None without it).
     yardstick_scores: pd.DataFrame | None = None
+    #: The kind head's :func:`~newsclean.training.kinds.kind_metrics` on the reviewed test
+    #: lines, with ``n_train`` (empty without a head or without the yardstick).
+    kinds: dict[str, Any] = field(default_factory=dict)
 
 
 def load_yardstick(config: TrainConfig) -> pd.DataFrame | None:
@@ -250,9 +263,30 @@ def fit_and_evaluate(
     if reviewed is not None:
         on_test = reviewed[reviewed["split"] == "test"].reset_index(drop=True)
         result.yardstick = yardstick_metrics(on_test, on_test["score"].to_numpy(), threshold)
+    result.kinds = add_kind_head(model, config, yardstick)
     steps.update()
     steps.close()
     return result
+
+
+def add_kind_head(
+    model: ParagraphClassifier, config: TrainConfig, yardstick: pd.DataFrame | None
+) -> dict[str, Any]:
+    """Fit the kind head (:mod:`newsclean.training.kinds`) on the reviewed block corpus's
+    train-split lines and the yardstick's validation lines, put it in ``model``'s scorer, and
+    measure it on the yardstick's test lines. Runs after the threshold is chosen: the head
+    changes no score. Returns the metrics (empty without a head or without the yardstick)."""
+    lines = kind_training_lines(load_blocks(config.blocks), yardstick)
+    head = fit_kind_head(model.scorer_, lines, random_state=config.seed)
+    if head is None:
+        return {}
+    model.scorer_ = dataclasses.replace(model.scorer_, kinds=head)
+    if yardstick is None:
+        return {}
+    test = yardstick[(yardstick["split"] == "test") & is_kind_line(yardstick)]
+    test = test.assign(kind=head_kind(test["kind"]))
+    metrics = kind_metrics(head, test, model.scorer_.max_chars, train_kinds=lines["kind"])
+    return metrics | {"n_train": len(lines)}
 
 
 #: Size of the input examples logged with the models.
@@ -323,6 +357,7 @@ def run_training(config: TrainConfig) -> TrainResult:
             | tracking.flat_metrics(result.test, "test")
             | tracking.flat_metrics(result.appeal, "appeal")
             | yardstick_flat_metrics(result)
+            | kind_flat_metrics(result.kinds)
         )
         test = result.test_scores
         is_bp = (test["label"] == BOILERPLATE).to_numpy()
@@ -335,7 +370,10 @@ def run_training(config: TrainConfig) -> TrainResult:
                 ),
                 "calibration": plot_calibration(is_bp, test["score"].to_numpy()),
             }
-            | yardstick_figures(result),
+            | yardstick_figures(result)
+            | (
+                {"kind_confusion_matrix": plot_kind_confusion(result.kinds)} if result.kinds else {}
+            ),
         )
         mlflow.log_table(
             result.test_scores.loc[result.test_scores["score"].ge(result.threshold) != is_bp].head(
@@ -354,6 +392,7 @@ def run_training(config: TrainConfig) -> TrainResult:
             "split_seed": config.seed,
             "yardstick": result.yardstick,
             "operating_points": result.operating_points,
+            "kind_metrics": result.kinds,
         }
         with tracking.temporary_dir() as tmp:
             export_dir = Path(tmp) / "model"
@@ -407,6 +446,17 @@ def yardstick_flat_metrics(result: TrainResult) -> dict[str, float]:
     }
     metrics |= {f"threshold_{name}": value for name, value in result.operating_points.items()}
     return metrics
+
+
+def kind_flat_metrics(kinds: dict[str, Any]) -> dict[str, float]:
+    """The kind head's test metrics as flat MLflow metrics (``kind_test_*``), when measured."""
+    if not kinds:
+        return {}
+    metrics = {
+        f"kind_test_{name}": kinds[name]
+        for name in ("accuracy", "macro_recall", "majority_accuracy", "n", "n_train")
+    }
+    return metrics | {f"kind_test_recall_{k}": v["recall"] for k, v in kinds["by_kind"].items()}
 
 
 def yardstick_figures(result: TrainResult) -> dict[str, Any]:

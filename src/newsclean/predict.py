@@ -16,7 +16,7 @@ import re
 import sys
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from newsclean.features.segment import Span, join_kept, split_paragraphs
+from newsclean.kinds import REPEATED_KIND
 from newsclean.labels import BOILERPLATE, EDITORIAL
 from newsclean.memory import PublisherMemory
 from newsclean.models import (
@@ -64,7 +65,10 @@ class Paragraph:
     ``text == article[start:end]``; ``score`` is the boilerplate probability after the context
     pass, ``score_raw`` the first pass's. ``support`` is the number of distinct articles of the
     domain containing the paragraph when a :class:`~newsclean.memory.PublisherMemory` was used
-    (None otherwise); ``label`` is the final decision, repetition included.
+    (None otherwise); ``label`` is the final decision, repetition included. ``kind`` says why a
+    removed paragraph is boilerplate (``"appeal"``, ``"newsletter"``, ``"teaser"``, ... from the
+    model's kind head, see :mod:`newsclean.kinds`; ``"repeated"`` when the memory alone removed
+    it); None for a kept paragraph or a model without a kind head.
     """
 
     index: int
@@ -75,10 +79,12 @@ class Paragraph:
     score_raw: float
     label: str
     support: int | None = None
+    kind: str | None = None
 
-    def annotation(self) -> dict[str, int | float | str]:
+    def annotation(self) -> dict[str, int | float | str | None]:
         """Everything but the text: what ``clean_frame`` and the CLI's ``--annotate`` add
-        (``support`` only when a publisher memory was used)."""
+        (``support`` only when a publisher memory was used; ``kind`` for every paragraph, None
+        where it has none)."""
         notes = {
             "index": self.index,
             "start": self.start,
@@ -86,6 +92,7 @@ class Paragraph:
             "score": self.score,
             "score_raw": self.score_raw,
             "label": self.label,
+            "kind": self.kind,
         }
         if self.support is not None:
             notes["support"] = self.support
@@ -292,7 +299,8 @@ def clean_texts(
         on reviewed articles of unseen publishers for editorial recall 0.999, 0.995 (the
         model's own threshold) and 0.98; not together with ``threshold``.
     annotate : bool, default=False
-        Fill :attr:`CleanResult.paragraphs`.
+        Fill :attr:`CleanResult.paragraphs` (with each removed paragraph's ``kind`` when the
+        model has a kind head; only then is the head run).
     memory : PublisherMemory, optional
         Per-domain paragraph counts from earlier articles (or a first pass over the dump): a
         paragraph found in at least ``memory.min_support`` articles of its domain is also
@@ -345,11 +353,11 @@ def clean_texts(
     lengths = [len(spans) for spans in spans_by_article]
     raw, final = scorer.score_paragraphs(paragraphs, lengths) if paragraphs else ([], [])
 
-    results: list[CleanResult] = []
+    decisions = []  # per article: its scores, first-pass scores, keep flags and support
     row = 0
-    for i, (text, spans) in enumerate(zip(texts, spans_by_article)):
-        if not valid[i]:  # kept as it came (invalid="keep"); it has no paragraphs to score
-            results.append(CleanResult(text, 0, 0, 0, valid=False))
+    for i, spans in enumerate(spans_by_article):
+        if not valid[i]:
+            decisions.append(None)
             continue
         scores = final[row : row + len(spans)]
         raws = raw[row : row + len(spans)]
@@ -359,6 +367,15 @@ def clean_texts(
         if memory is not None:
             support = memory.support([sp.text for sp in spans], domains[i]).tolist()
             keep = (~memory.boilerplate_mask(scores, support, cut)).tolist()
+        decisions.append((scores, raws, keep, support))
+    kinds = _removed_kinds(scorer, spans_by_article, decisions, cut) if annotate else None
+
+    results: list[CleanResult] = []
+    for i, (text, spans) in enumerate(zip(texts, spans_by_article)):
+        if decisions[i] is None:  # kept as it came (invalid="keep"); it has no paragraphs
+            results.append(CleanResult(text, 0, 0, 0, valid=False))
+            continue
+        scores, raws, keep, support = decisions[i]
         removed = [sp for sp, k in zip(spans, keep) if not k]
         annotated = (
             [
@@ -371,6 +388,7 @@ def clean_texts(
                     float(r),
                     EDITORIAL if k else BOILERPLATE,
                     None if support is None else support[j],
+                    None if k else next(kinds),
                 )
                 for j, (sp, s, r, k) in enumerate(zip(spans, scores, raws, keep))
             ]
@@ -387,6 +405,34 @@ def clean_texts(
             )
         )
     return results
+
+
+def _removed_kinds(
+    scorer: Scorer,
+    spans_by_article: list[list[Span]],
+    decisions: list,
+    cut: float,
+) -> Iterator[str | None]:
+    """The kind of every removed paragraph of every article, in order, from one call to the
+    kind head over the removed paragraphs only (:meth:`~newsclean.scorer.Scorer.paragraph_kinds`).
+    A paragraph the publisher memory removed although its score is under ``cut`` is
+    :data:`~newsclean.kinds.REPEATED_KIND` (when the model has a head): its repetition, not its
+    words, is why it went."""
+    removed: list[str] = []
+    repeated: list[bool] = []
+    for spans, decision in zip(spans_by_article, decisions):
+        if decision is None:
+            continue
+        scores, _, keep, _ = decision
+        for sp, score, k in zip(spans, scores, keep):
+            if not k:
+                removed.append(sp.text)
+                repeated.append(score < cut)
+    if scorer.kinds is None:
+        return iter([None] * len(removed))
+    needs_head = [text for text, r in zip(removed, repeated) if not r]
+    from_head = iter(scorer.paragraph_kinds(needs_head))
+    return iter([REPEATED_KIND if r else next(from_head) for r in repeated])
 
 
 def _check_memory(
@@ -492,9 +538,9 @@ def clean_frame(
     """Clean the articles in ``df[column]``; return a copy with that column cleaned.
 
     With ``annotate=True`` a column ``f"{column}_paragraphs"`` holds, per article, a list of
-    dicts (``index``, ``start``, ``end``, ``score``, ``score_raw``, ``label``). With ``memory``,
-    ``domain_column`` names the column of publisher domains (missing values: no repetition
-    evidence; see :func:`clean_texts`).
+    dicts (``index``, ``start``, ``end``, ``score``, ``score_raw``, ``label``, ``kind``: see
+    :class:`Paragraph`). With ``memory``, ``domain_column`` names the column of publisher
+    domains (missing values: no repetition evidence; see :func:`clean_texts`).
 
     ``invalid`` says what to do with a value of ``column`` that is not a ``str`` (None, NaN,
     a number): ``"raise"`` (the default) a ``TypeError``, or ``"keep"`` it unchanged in the

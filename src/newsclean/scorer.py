@@ -45,6 +45,7 @@ from newsclean.features.signals import (
     word_entries,
 )
 from newsclean.features.vectors import WordVectors, vector_signals
+from newsclean.kinds import KindHead
 
 #: Version of the signals a stored model was trained on. Bump it whenever a change to
 #: :mod:`newsclean.features` changes any signal's value, so old models are refused, not misread.
@@ -408,6 +409,9 @@ class Scorer:
         Length of the character n-grams the first pass reads, 0 for none.
     ngram_coef : ndarray of shape (n_features,) or None
         First-pass weight of each hashed character n-gram column (with ``char_ngrams > 0``).
+    kinds : KindHead or None
+        The kind head that names why a removed paragraph is boilerplate
+        (:mod:`newsclean.kinds`); None for a model without one. It changes no score.
     """
 
     n_features: int
@@ -424,6 +428,7 @@ class Scorer:
     vectors_in_context: bool = False
     char_ngrams: int = 0
     ngram_coef: np.ndarray | None = None
+    kinds: KindHead | None = None
 
     def __post_init__(self) -> None:
         if bool(self.char_ngrams) != (self.ngram_coef is not None):
@@ -642,6 +647,14 @@ class Scorer:
         raws, finals = zip(*scored) if scored else ((), ())
         return np.concatenate([np.zeros(0), *raws]), np.concatenate([np.zeros(0), *finals])
 
+    def paragraph_kinds(self, texts: list[str]) -> list[str | None]:
+        """The kind head's kind of each of ``texts`` (paragraphs already labelled boilerplate),
+        all None for a model without a head. Only the given paragraphs are scanned, so callers
+        pass the removed ones: the cost stays with the few lines a cleaner drops."""
+        if self.kinds is None or not texts:
+            return [None] * len(texts)
+        return list(self.kinds.predict(scan_texts(texts, self.max_chars)))
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         """Plain arrays for ``numpy.savez``; :meth:`from_arrays` reads them back."""
         arrays = {
@@ -665,6 +678,8 @@ class Scorer:
             arrays["word_vectors_use"] = np.array(
                 [self.vectors_in_first_pass, self.vectors_in_context]
             )
+        if self.kinds is not None:
+            arrays |= self.kinds.to_arrays()
         return arrays
 
     @classmethod
@@ -730,6 +745,7 @@ class Scorer:
             vectors_in_context=in_context,
             char_ngrams=char_ngrams,
             ngram_coef=ngram_coef,
+            kinds=KindHead.from_arrays(arrays),
         )
 
 

@@ -142,7 +142,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--annotate",
         action="store_true",
-        help="add NAME_paragraphs: per paragraph start, end, score, score_raw, label (JSON in CSV)",
+        help=(
+            "add NAME_paragraphs: per paragraph start, end, score, score_raw, label, kind "
+            "(why a removed paragraph went, with a model that has a kind head; JSON in CSV)"
+        ),
     )
     group.add_argument(
         "--rejects",

@@ -365,6 +365,7 @@ def annotation_type(with_support: bool = False):
         ("score", pa.float64()),
         ("score_raw", pa.float64()),
         ("label", pa.string()),
+        ("kind", pa.string()),  # None for kept paragraphs and models without a kind head
     ]
     return pa.list_(pa.struct(fields + ([("support", pa.int64())] if with_support else [])))
 
