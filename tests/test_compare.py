@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 from newsclean.training.blocks import PLACEMENTS, implant_blocks, implant_metrics
@@ -90,3 +92,29 @@ def test_context_overrule_counts_single_lines_the_context_pass_keeps():
         "overruled": 1.0,
         "rescued": 0.0,
     }
+
+
+def test_a_variant_on_an_unbuilt_table_says_how_to_build_it(tmp_path, monkeypatch):
+    import benchmarks.yardstick.compare as compare
+
+    built = tmp_path / "built.npz"
+    built.write_bytes(b"")
+    absent = tmp_path / "absent.npz"
+    for name, table in (("on-built", built), ("on-absent", absent)):
+        params = {"word_vectors": "first_pass", "vector_table": str(table)}
+        monkeypatch.setitem(compare.VARIANTS, name, ("test", {"model_params": params}))
+    monkeypatch.setitem(compare.BUILT_TABLES, absent, "make-the-table --here")
+    assert compare.missing_tables(["baseline", "on-built"]) == []
+    (message,) = compare.missing_tables(["on-built", "on-absent"])
+    assert "'on-absent'" in message and "`make-the-table --here`" in message
+
+
+def test_the_wordllama_variant_reads_the_table_its_build_command_writes():
+    from newsclean.features.vectors import TABLE_NAME
+
+    from benchmarks.yardstick.compare import BUILT_TABLES, REPO, VARIANTS
+
+    table = VARIANTS["wordllama-first"][1]["model_params"]["vector_table"]
+    words = BUILT_TABLES[Path(table)].split()
+    assert words[words.index("--source") + 1] == "wordllama"
+    assert REPO / words[words.index("--out") + 1] / TABLE_NAME == Path(table)

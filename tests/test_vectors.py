@@ -1,6 +1,7 @@
 """Word vectors: the build-time exporter, the lookup by word hash, and models that read them."""
 
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -251,3 +252,64 @@ def test_char_ngram_model_scores_as_fitted_and_round_trips(char_model, corpus, t
     again, _ = load_artifact(tmp_path)
     assert again.char_ngrams == 4
     np.testing.assert_array_equal(again.scores(scan)[1], scorer.scores(scan)[1])
+
+
+# -- the wordllama source: GloVe's word list, each word embedded once -----------------------------
+def _fake_embedder(calls: list[list[str]], dim: int = 5):
+    """An embedder that records its calls; a word's vector is its length, then its position."""
+
+    def embed(words: list[str]) -> np.ndarray:
+        calls.append(list(words))
+        lengths = np.array([len(w) for w in words], float)
+        return np.column_stack([lengths, *[np.arange(len(words)) + k for k in range(dim - 1)]])
+
+    return embed
+
+
+def test_wordllama_export_embeds_the_glove_words_once(tmp_path, monkeypatch):
+    words = ["the", ",", "council", "The", "voted", "e-mail", "newsletter", "subscribe"]
+    calls: list[list[str]] = []
+    monkeypatch.setattr(exporter, "load_glove", lambda: (words, _fake_glove(words), "9.9"))
+    monkeypatch.setattr(exporter, "load_wordllama", lambda dim: (_fake_embedder(calls), "7.7"))
+    exporter.main(["--source", "wordllama", "--out", str(tmp_path), "--words", "4"])
+    # one call, on the 4 words the GloVe table would keep (same choice, same hashes)
+    (embedded,) = calls
+    assert sorted(embedded) == ["council", "newsletter", "the", "voted"]
+    table = WordVectors.load(tmp_path / TABLE_NAME)
+    glove = exporter.build_table(words, _fake_glove(words), n_words=4)
+    np.testing.assert_array_equal(table.hashes, glove.hashes)
+    assert table.dim == 5  # the embedder's width, not GloVe's
+    by_hash = dict(zip(table.hashes.tolist(), table.vectors[:, 0].tolist()))
+    assert by_hash[word_hashes(["newsletter"])[0]] == len("newsletter")
+    notice = (tmp_path / exporter.NOTICE_NAME).read_text()
+    assert "token embeddings" in notice and "MIT" in notice and "`wordllama` 7.7" in notice
+    assert "PDDL" not in notice
+
+
+def test_wordllama_export_refuses_an_embedder_of_the_wrong_shape():
+    words = ["council", "voted"]
+    with pytest.raises(ValueError, match="shape \\(1, 3\\) for 2 words"):
+        exporter.build_embedded_table(words, lambda ws: np.zeros((1, 3)), n_words=2)
+
+
+def test_export_names_an_unknown_source(tmp_path):
+    with pytest.raises(ValueError, match="source must be one of"):
+        exporter.export(tmp_path, source="word2vec")
+
+
+def test_wordllama_embedder_reads_the_wheel_and_truncates():
+    pytest.importorskip("wordllama")
+    embed, version = exporter.load_wordllama(64)
+    full, _ = exporter.load_wordllama(256)
+    vectors = embed(["council", "newsletter"])
+    assert vectors.shape == (2, 64) and version
+    # Matryoshka truncation keeps a prefix of the 256-d vector the wheel ships
+    np.testing.assert_allclose(vectors, full(["council", "newsletter"])[:, :64], rtol=1e-6)
+    with pytest.raises(ValueError, match="dimension must be one of"):
+        exporter.load_wordllama(50)
+
+
+def test_wordllama_source_names_the_extra_when_missing(monkeypatch):
+    monkeypatch.setitem(sys.modules, "wordllama", None)  # as if not installed
+    with pytest.raises(ImportError, match=r"newsclean\[vectors\]"):
+        exporter.load_wordllama(64)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from newsclean.features.table import TABLE_COLUMNS
+from newsclean.features.vectors import TABLE_NAME
 from newsclean.training.augment import training_blocks
 from newsclean.training.blocks import PLACEMENTS, appeal_blocks, implant_blocks, implant_report
 from newsclean.training.evaluate import choose_threshold
@@ -38,6 +39,13 @@ from benchmarks.yardstick.evaluate import BLOCKS
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "benchmarks" / "results"
 EXPERIMENT = "newsclean-yardstick-compare"
+#: A word-vector table not vendored (build/ is not committed); made by the command beside it.
+BUILT_TABLES = {
+    REPO / "build" / "vectors-wordllama" / TABLE_NAME: (
+        "python -m newsclean.training.word_vectors --source wordllama --out build/vectors-wordllama"
+    ),
+}
+WORDLLAMA_TABLE = next(iter(BUILT_TABLES))
 
 #: name -> (what it changes, TrainConfig fields to override). Add a variant here, then run it.
 VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
@@ -58,6 +66,10 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "vectors-both": (
         "GloVe 50-d mean vectors in both passes",
         {"model_params": {"word_vectors": "both"}},
+    ),
+    "wordllama-first": (
+        "wordllama 64-d mean vectors (own, 2 neighbours each side) in the first pass",
+        {"model_params": {"word_vectors": "first_pass", "vector_table": str(WORDLLAMA_TABLE)}},
     ),
     "char-ngrams": (
         "hashed character 4-grams inside words in the first pass",
@@ -100,6 +112,17 @@ IMPLANT_NUMBERS = {
     "story_kept": lambda m: m["story_kept"],
     "fully_clean": lambda m: m["articles_fully_clean"],
 }
+
+
+def missing_tables(names: list[str]) -> list[str]:
+    """For each of the variants ``names`` that reads a table not yet built, how to build it."""
+    missing = []
+    for name in names:
+        table = VARIANTS[name][1].get("model_params", {}).get("vector_table")
+        if table is not None and not Path(table).is_file():
+            command = BUILT_TABLES.get(Path(table), "python -m newsclean.training.word_vectors")
+            missing.append(f"variant {name!r} reads {table}, which is missing: run `{command}`")
+    return missing
 
 
 def context_overrule(model, test_table: pd.DataFrame, blocks: pd.DataFrame, threshold: float):
@@ -259,6 +282,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--mlflow", action="store_true", help="log each run to MLflow")
     args = parser.parse_args(argv)
+    missing = missing_tables(args.variants)
+    if missing:  # before any training, not after an hour of it
+        parser.error("\n".join(missing))
     report: dict[str, Any] = {
         "machine": f"{platform.machine()}, {platform.python_version()}",
         "seeds": args.seeds,
