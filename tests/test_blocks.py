@@ -175,6 +175,16 @@ def test_site_from_file_name_drops_the_trailing_number(name, domain):
     assert site_from_file_name(name) == domain
 
 
+def test_a_snapshot_with_a_work_tree_is_read_from_its_git_folder(tmp_path, monkeypatch):
+    from benchmarks.blocks import sources
+
+    monkeypatch.setattr(sources, "MIRROR", tmp_path)
+    (tmp_path / "owner+bare" / "repo").mkdir(parents=True)
+    (tmp_path / "owner+tree" / "repo" / ".git").mkdir(parents=True)
+    assert sources.Source("owner/bare", "MIT").git_dir == tmp_path / "owner+bare" / "repo"
+    assert sources.Source("owner/tree", "MIT").git_dir == tmp_path / "owner+tree" / "repo" / ".git"
+
+
 def test_snacktory_tests_give_each_page_its_url_comment_and_live_expectations():
     java = r"""
     @Test
