@@ -96,6 +96,10 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
         "reviewed blocks and the keyword pool, implant weight 1",
         {"blocks": BLOCKS, "implant_weight": 1.0},
     ),
+    "blocks-keyword-w1-hard1": (
+        "as blocks-keyword-w1, without the extra context-pass weight on hard story lines",
+        {"blocks": BLOCKS, "implant_weight": 1.0, "model_params": {"context_hard_weight": 1.0}},
+    ),
     "blocks-all-w1": (
         "reviewed blocks instead of the keyword pool, in every eligible article, weight 1",
         {"augment": False, "blocks": BLOCKS, "blocks_rate": 1.0, "implant_weight": 1.0},
