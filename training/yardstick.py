@@ -127,22 +127,18 @@ def has_reviews(review_dir: Path = REVIEW_DIR) -> bool:
     return any(Path(review_dir).glob("*.csv"))
 
 
-def read_reviews(review_dir: Path = REVIEW_DIR) -> pd.DataFrame:
-    """All review rows, checked for their vocabulary and for one row per paragraph."""
-    files = sorted(Path(review_dir).glob("*.csv"))
-    if not files:
-        raise ReviewError(f"no review files in {review_dir}")
-    parts = []
-    for path in files:
-        part = pd.read_csv(
-            path, dtype={"doc_id": str, "kind": str, "note": str}, keep_default_na=False
-        )
-        missing = [c for c in REVIEW_COLUMNS if c not in part.columns]
-        if missing:
-            raise ReviewError(f"{path.name}: missing columns {missing}")
-        part["file"] = path.name
-        parts.append(part)
-    reviews = pd.concat(parts, ignore_index=True)
+def read_review_file(path: Path, columns: tuple[str, ...] = REVIEW_COLUMNS) -> pd.DataFrame:
+    """One review CSV, with its ``columns`` checked and a ``file`` column naming it."""
+    rows = pd.read_csv(path, dtype={"doc_id": str, "kind": str, "note": str}, keep_default_na=False)
+    missing = [c for c in columns if c not in rows.columns]
+    if missing:
+        raise ReviewError(f"{path.name}: missing columns {missing}")
+    return rows.assign(file=path.name)
+
+
+def check_review_rows(reviews: pd.DataFrame) -> pd.DataFrame:
+    """Refuse review rows (with a ``file`` column) with an unknown label or kind, or two rows for
+    one paragraph, naming the file and the first such row; return the rows."""
     bad_label = ~reviews["label"].isin(REVIEW_LABELS)
     bad_kind = (reviews["label"] == "boilerplate") & ~reviews["kind"].isin(KINDS)
     for mask, what in ((bad_label, "label"), (bad_kind, "kind")):
@@ -159,6 +155,15 @@ def read_reviews(review_dir: Path = REVIEW_DIR) -> pd.DataFrame:
             f"{row['file']}: {row['doc_id']} position {row['position']} reviewed twice"
         )
     return reviews
+
+
+def read_reviews(review_dir: Path = REVIEW_DIR) -> pd.DataFrame:
+    """All review rows, checked for their vocabulary and for one row per paragraph."""
+    files = sorted(Path(review_dir).glob("*.csv"))
+    if not files:
+        raise ReviewError(f"no review files in {review_dir}")
+    reviews = pd.concat([read_review_file(path) for path in files], ignore_index=True)
+    return check_review_rows(reviews)
 
 
 def reviewed_table(
@@ -274,9 +279,11 @@ __all__ = [
     "REVIEW_LABELS",
     "ReviewError",
     "article_paragraphs",
+    "check_review_rows",
     "choose_operating_threshold",
     "has_reviews",
     "not_news",
+    "read_review_file",
     "read_reviews",
     "reserved_publishers",
     "reviewed_table",

@@ -28,13 +28,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from newsclean.training.yardstick import (
-    KINDS,
     REVIEW_DIR,
     REVIEW_LABELS,
     REVIEWED,
     ReviewError,
     article_paragraphs,
+    check_review_rows,
     not_news,
+    read_review_file,
     read_reviews,
     yardstick_articles,
 )
@@ -57,7 +58,7 @@ REVIEWER = (
 #: Appended to the ``reviewer`` of a first-review row the second pass corrected.
 CORRECTED_SUFFIX = "; corrected in second pass"
 _WAS = re.compile(r"^second pass: was (?P<label>[a-z]+)(?:/(?P<kind>[a-z_]+))?;")
-SECOND_PASS_COLUMNS = ["doc_id", "position", "text_sha", "label", "kind", "reviewer", "note"]
+SECOND_PASS_COLUMNS = ("doc_id", "position", "text_sha", "label", "kind", "reviewer", "note")
 
 
 def second_pass_sample(
@@ -98,24 +99,8 @@ def second_pass_sample(
 
 def read_second_pass(path: Path = SECOND_PASS_FILE) -> pd.DataFrame:
     """The second pass's rows, checked for their columns, vocabulary and duplicates."""
-    rows = pd.read_csv(path, dtype={"doc_id": str, "kind": str, "note": str}, keep_default_na=False)
-    missing = [c for c in SECOND_PASS_COLUMNS if c not in rows.columns]
-    if missing:
-        raise ReviewError(f"{path.name}: missing columns {missing}")
-    bad_label = ~rows["label"].isin(REVIEW_LABELS)
-    bad_kind = (rows["label"] == "boilerplate") & ~rows["kind"].isin(KINDS)
-    for mask, what in ((bad_label, "label"), (bad_kind, "kind")):
-        if mask.any():
-            row = rows[mask].iloc[0]
-            raise ReviewError(
-                f"{path.name}: {row['doc_id']} position {row['position']} has an unknown "
-                f"{what}: {row[what]!r}"
-            )
-    duplicated = rows.duplicated(["doc_id", "position"])
-    if duplicated.any():
-        row = rows[duplicated].iloc[0]
-        raise ReviewError(f"{path.name}: {row['doc_id']} position {row['position']} twice")
-    return rows
+    rows = check_review_rows(read_review_file(path, SECOND_PASS_COLUMNS))
+    return rows.drop(columns="file")
 
 
 def first_review_as_made(first: pd.DataFrame) -> pd.DataFrame:
