@@ -372,3 +372,92 @@ def test_unreviewed_blocks_are_the_blocks_with_a_line_the_review_lacks(tmp_path)
         [1, "It is free"],
         [2, "Most read"],
     ]
+
+
+def _commit_snapshot(folder, files: dict[str, bytes]) -> None:
+    """A git repository at ``folder`` holding ``files`` in one commit (a fetched snapshot)."""
+    import subprocess
+
+    for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    subprocess.run(["git", "-C", str(folder), "add", "."], check=True)
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(folder),
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-qm",
+            "s",
+        ],
+        check=True,
+    )
+
+
+def test_wcxb_pages_take_the_publisher_from_url_or_same_split_metadata(tmp_path, monkeypatch):
+    import gzip
+    import json
+
+    from benchmarks.blocks import sources
+
+    monkeypatch.setattr(sources, "MIRROR", tmp_path)
+    sources.head_commit.cache_clear()
+    story = "The valley orchard hosts its cider pressing on Saturday, with music from noon."
+    truth = {
+        "url": "https://www.valleyorchard.org/2025/cider",
+        "ground_truth": {
+            "title": "Cider pressing returns",
+            "main_content": f"{story}\n\nBring jars.",
+        },
+    }
+    html = (
+        # the story sits in a share wrapper: only the gold keeps it out of the blocks
+        f'<html><body><h1>Cider pressing returns</h1><div class="share-wrap"><p>{story}</p></div>'
+        "<p>Bring jars.</p>"
+        '<div class="newsletter-box"><p>Get the valley letter every Friday.</p></div>'
+        "</body></html>"
+    ).encode()
+    no_url = {"url": "", "ground_truth": {"title": "Opening hours", "main_content": "Open daily."}}
+    metadata = {
+        "files": {
+            "0001": {"split": "dev", "domain": "valleyorchard.org"},
+            "0002": {"split": "dev", "domain": "www.hillsideshop.com"},
+        }
+    }
+    _commit_snapshot(
+        tmp_path / "Murrough-Foley+web-content-extraction-benchmark" / "repo",
+        {
+            "metadata.json": json.dumps(metadata).encode(),
+            "dev/html/0001.html.gz": gzip.compress(html),
+            "dev/ground-truth/0001.json": json.dumps(truth).encode(),
+            "dev/html/0002.html.gz": gzip.compress(b"<html><body><p>Open daily.</p></body></html>"),
+            "dev/ground-truth/0002.json": json.dumps(no_url).encode(),
+            # test/0002 shares its number with dev/0002: dev's metadata is not its publisher
+            "test/html/0002.html.gz": gzip.compress(
+                b"<html><body><p>Open daily.</p></body></html>"
+            ),
+            "test/ground-truth/0002.json": json.dumps(no_url).encode(),
+        },
+    )
+    try:
+        pages = list(sources.wcxb_pages())
+    finally:
+        sources.head_commit.cache_clear()
+    assert [(p.path, p.domain) for p in pages] == [
+        ("dev/html/0001.html.gz", "valleyorchard.org"),
+        ("dev/html/0002.html.gz", "hillsideshop.com"),
+        ("test/html/0002.html.gz", None),
+    ]
+    first = pages[0]
+    assert first.read_html() == html
+    assert first.read_gold() == ["Cider pressing returns", story, "", "Bring jars."]
+    assert first.gold_kind == "main-content"
+    root = lxml.html.document_fromstring(first.read_html())
+    kept = [line.text for line in block_lines(root, gold=Gold(first.read_gold()))]
+    assert kept == ["Get the valley letter every Friday."]

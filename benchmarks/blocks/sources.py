@@ -58,6 +58,7 @@ NEWSPAPER4K = Source("AndyTheFactory/newspaper4k", "MIT")
 SNACKTORY = Source("karussell/snacktory", "Apache-2.0 (README)")
 HTMLDATE = Source("adbar/htmldate", "Apache-2.0")
 GOOSE_GO = Source("advancedlogic/GoOse", "Apache-2.0")
+WCXB = Source("Murrough-Foley/web-content-extraction-benchmark", "CC-BY-4.0")
 SOURCES = (
     POSTLIGHT,
     OMNIVORE,
@@ -73,6 +74,7 @@ SOURCES = (
     SNACKTORY,
     HTMLDATE,
     GOOSE_GO,
+    WCXB,
 )
 #: Placeholder hosts of hand-made test pages: no publisher.
 PLACEHOLDER_DOMAINS = frozenset(
@@ -557,6 +559,54 @@ def site_named_pages(source: Source, folder: str) -> Iterator[Page]:
             )
 
 
+#: WCXB's splits: ``<split>/html/NNNN.html.gz`` with ``<split>/ground-truth/NNNN.json``.
+WCXB_SPLITS = ("dev", "test")
+
+
+def wcxb_gold(record: dict) -> list[str]:
+    """The gold lines of a WCXB ground-truth record: its title and main-content lines.
+
+    Examples
+    --------
+    >>> wcxb_gold({"ground_truth": {"title": "T", "main_content": "One.\\n\\nTwo."}})
+    ['T', 'One.', '', 'Two.']
+    """
+    truth = record.get("ground_truth") or {}
+    return [truth.get("title") or "", *(truth.get("main_content") or "").split("\n")]
+
+
+def wcxb_pages() -> Iterator[Page]:
+    """The Web Content Extraction Benchmark's 2025 pages (every page type), with the ground
+    truth's title and main content as (whole) gold.
+
+    The publisher is the ground truth's URL, else ``metadata.json``'s ``domain`` for the file
+    (when listed under the same split); both are read before the page.
+    """
+    source, commit = WCXB, head_commit(WCXB)
+    files = json.loads(show(source, "metadata.json")).get("files", {})
+    for split in WCXB_SPLITS:
+        for path in list_files(source, f"{split}/html"):
+            if not path.endswith(".html.gz"):
+                continue
+            name = Path(path).name.removesuffix(".html.gz")
+            record = json.loads(show(source, f"{split}/ground-truth/{name}.json"))
+            url = record.get("url") or None
+            listed = files.get(name, {})
+            # metadata.json is keyed by file number alone, and a number can be in both splits
+            listed_domain = listed.get("domain") if listed.get("split") == split else None
+            domain = registered_domain(url) or registered_domain(listed_domain)
+            yield Page(
+                source,
+                path,
+                commit,
+                url,
+                domain,
+                lambda p=path: gzip.decompress(show(source, p)),
+                read_gold=lambda r=record: wcxb_gold(r),
+                gold_kind="main-content",
+            )
+
+
 def all_pages() -> Iterator[Page]:
     """Every page of every source whose snapshot is on this machine, source by source."""
     readers: list[tuple[Source, Callable[[], Iterator[Page]]]] = [
@@ -574,6 +624,7 @@ def all_pages() -> Iterator[Page]:
         (SNACKTORY, snacktory_pages),
         (HTMLDATE, htmldate_pages),
         (GOOSE_GO, partial(site_named_pages, GOOSE_GO, "sites")),
+        (WCXB, wcxb_pages),
     ]
     for source, pages in readers:
         if source.git_dir.exists():
