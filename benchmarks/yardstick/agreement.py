@@ -345,8 +345,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     results = compare(args.data)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-    args.out.with_suffix(".md").write_text(report_markdown(results), encoding="utf-8")
-    print(report_markdown(results).split("\n## ")[0])
+    report = report_markdown(results)
+    args.out.with_suffix(".md").write_text(report, encoding="utf-8")
+    print(report.split("\n## ")[0])
 
 
 if __name__ == "__main__":
